@@ -1,0 +1,63 @@
+"""Stream names and the documented entry layout shared by every stream.
+
+An entry has three fields, readable by a plain `XREADGROUP` in any language:
+
+| field     | value                                              |
+| --------- | -------------------------------------------------- |
+| `data`    | the payload as compact JSON (the CloudEvents envelope on `articles`) |
+| `type`    | the payload's `type`, for cheap filtering           |
+| `subject` | the article id                                      |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+__all__ = ["DATA_FIELD", "SUBJECT_FIELD", "TYPE_FIELD", "StreamNames", "decode_fields", "encode_fields"]
+
+DATA_FIELD = "data"
+TYPE_FIELD = "type"
+SUBJECT_FIELD = "subject"
+
+INDEXER_GROUP = "indexer"
+
+
+@dataclass(frozen=True, slots=True)
+class StreamNames:
+    """The four streams of one site, all under its key prefix."""
+
+    prefix: str = "newsfeed"
+
+    @property
+    def articles(self) -> str:
+        return f"{self.prefix}:articles"
+
+    @property
+    def feed_changes(self) -> str:
+        return f"{self.prefix}:feed-changes"
+
+    @property
+    def related_changes(self) -> str:
+        return f"{self.prefix}:related-changes"
+
+    @property
+    def dead(self) -> str:
+        return f"{self.prefix}:articles:dead"
+
+
+def encode_fields(payload: dict[str, Any], *, type_: str, subject: str) -> dict[str, bytes]:
+    """The stream entry for one payload."""
+    return {
+        DATA_FIELD: orjson.dumps(payload),
+        TYPE_FIELD: type_.encode(),
+        SUBJECT_FIELD: subject.encode(),
+    }
+
+
+def decode_fields(fields: dict[bytes, bytes] | dict[str, Any]) -> Any:
+    """The decoded `data` field of an entry (raises KeyError / orjson.JSONDecodeError)."""
+    raw = fields.get(DATA_FIELD.encode()) if DATA_FIELD.encode() in fields else fields[DATA_FIELD]  # type: ignore[call-overload]
+    return orjson.loads(raw)

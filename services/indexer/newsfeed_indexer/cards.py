@@ -1,0 +1,56 @@
+"""The stored article document and the card a feed shows for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsfeed_schemas.articles import Article
+
+from .reading_time import reading_time_minutes
+from .text import plain_text
+
+__all__ = ["CARD_FIELDS", "article_document", "card_of", "fallback_excerpt"]
+
+CARD_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "excerpt",
+    "published_at",
+    "reading_time_minutes",
+    "tags",
+    "authors",
+    "feature_image",
+    "url",
+)
+_EXCERPT_CHARS = 300
+
+
+def fallback_excerpt(body: str, limit: int = _EXCERPT_CHARS) -> str:
+    """The first sentences of the body, cut at a word boundary, for articles without an excerpt."""
+    if len(body) <= limit:
+        return body
+    cut = body[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def article_document(article: Article) -> dict[str, Any]:
+    """What the read model stores for a live article: the article plus derived fields."""
+    doc = article.model_dump(mode="json", exclude_none=True)
+    body = plain_text(article.html) if article.html else (article.text or "")
+    doc["slug"] = article.effective_slug
+    doc["revision"] = article.effective_revision
+    doc["reading_time_minutes"] = reading_time_minutes(
+        html=article.html, text=article.text, has_feature_image=article.feature_image is not None
+    )
+    if not article.excerpt:
+        doc["excerpt"] = fallback_excerpt(body)
+    return doc
+
+
+def card_of(document: dict[str, Any]) -> dict[str, Any]:
+    """The card fields of a stored document; absent optional fields are null or empty."""
+    card = {name: document.get(name) for name in CARD_FIELDS}
+    card["tags"] = document.get("tags", [])
+    card["authors"] = document.get("authors", [])
+    return card

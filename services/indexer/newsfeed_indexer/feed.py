@@ -1,0 +1,106 @@
+"""Feed order and "Show More" cursors.
+
+Every feed is a sorted set whose members all have score 0 and read
+`{published_at ms, 15 digits}|{article id}`, so lexicographic order is
+newest first with ties broken by id (descending). A cursor is the member of
+the last card shown; the next page starts strictly after it, so articles that
+arrive meanwhile (they sort before the cursor) never shift what comes next:
+"Show More" neither repeats nor skips.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from datetime import datetime
+
+from newsfeed_schemas.articles import Article, to_millis
+
+from .errors import InvalidCursor, InvalidFeedName
+
+__all__ = [
+    "ALL",
+    "author_feed",
+    "decode_cursor",
+    "encode_cursor",
+    "feed_member",
+    "feeds_of",
+    "id_of_member",
+    "page_bounds",
+    "tag_feed",
+]
+
+ALL = "all"
+_WIDTH = 15
+_MAX_MILLIS = 10**_WIDTH - 1
+_SEPARATOR = "|"
+
+
+def tag_feed(slug: str) -> str:
+    return f"tag:{_check_slug(slug)}"
+
+
+def author_feed(slug: str) -> str:
+    return f"author:{_check_slug(slug)}"
+
+
+def _check_slug(slug: str) -> str:
+    if not slug or len(slug) > 200 or any(ch.isspace() for ch in slug):
+        raise InvalidFeedName(slug)
+    return slug
+
+
+def feeds_of(article: Article) -> list[str]:
+    """Every feed an article appears in: all, each of its tags, each of its authors."""
+    names = [ALL]
+    names += [tag_feed(tag.slug) for tag in article.tags]
+    names += [author_feed(author.slug) for author in article.authors]
+    return list(dict.fromkeys(names))
+
+
+def feed_member(published_at: datetime, article_id: str) -> str:
+    """The sorted-set member that places an article in every feed it is in."""
+    millis = min(max(to_millis(published_at), 0), _MAX_MILLIS)
+    return f"{millis:0{_WIDTH}d}{_SEPARATOR}{article_id}"
+
+
+def id_of_member(member: str) -> str:
+    return member[_WIDTH + 1 :]
+
+
+def _is_member(text: str) -> bool:
+    return len(text) > _WIDTH + 1 and text[:_WIDTH].isdigit() and text[_WIDTH] == _SEPARATOR
+
+
+def encode_cursor(member: str) -> str:
+    """An opaque, URL-safe cursor for the card whose member is `member`."""
+    return base64.urlsafe_b64encode(member.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The member a cursor stands for; `InvalidCursor` for anything we did not issue."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        member = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+    except (binascii.Error, UnicodeError, ValueError) as exc:
+        raise InvalidCursor(cursor) from exc
+    if not _is_member(member):
+        raise InvalidCursor(cursor)
+    return member
+
+
+def page_bounds(cursor: str | None) -> tuple[str, str]:
+    """`(max, min)` arguments of ZREVRANGEBYLEX for the page after `cursor`."""
+    if cursor is None:
+        return "+", "-"
+    return "(" + decode_cursor(cursor), "-"
+
+
+def next_cursor(members: Iterable[str], limit: int) -> tuple[list[str], str | None]:
+    """Split `limit + 1` fetched members into the page and the cursor of the next one."""
+    fetched = list(members)
+    page = fetched[:limit]
+    if len(fetched) > limit and page:
+        return page, encode_cursor(page[-1])
+    return page, None

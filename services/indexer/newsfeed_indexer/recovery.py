@@ -1,0 +1,135 @@
+"""Finishes work that FastStream's `>` reads leave behind.
+
+FastStream reads only new entries. An entry whose handler failed, or that a
+replica read and then died (or was stopped) holding, stays in the group's
+pending list. The reclaimer of every replica:
+
+* at start, re-reads its own pending entries (XREADGROUP from id 0);
+* every `reclaim_interval_s`, claims entries idle longer than `claim_idle_ms`
+  from any consumer (XAUTOCLAIM) and applies them;
+* dead-letters an entry delivered more than `max_deliveries` times;
+* removes consumers of the group that hold nothing and were idle for long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from newsfeed_schemas.streams import INDEXER_GROUP
+
+from .applier import Applier
+from .entries import decode_entry
+from .metrics import EVENTS_CLAIMED
+from .settings import IndexerSettings
+from .store import Entry
+
+__all__ = ["Reclaimer"]
+
+log = logging.getLogger("newsfeed.indexer")
+
+_STALE_CONSUMER_FACTOR = 12
+
+
+class Reclaimer:
+    def __init__(self, redis: Redis, applier: Applier, settings: IndexerSettings, stream: str) -> None:
+        self.redis = redis
+        self.applier = applier
+        self.settings = settings
+        self.stream = stream
+        self._cursor = "0-0"
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="newsfeed-reclaimer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        drained = False
+        while True:
+            try:
+                if not drained:
+                    await self.drain_own_pending()
+                    drained = True
+                while await self.claim_idle() > 0:
+                    pass
+                await self.forget_idle_consumers()
+            except RedisError as exc:
+                log.warning("reclaimer: %s; retrying", exc)
+            except Exception:
+                log.exception("reclaimer failed; retrying")
+            await asyncio.sleep(self.settings.reclaim_interval_s)
+
+    async def drain_own_pending(self) -> int:
+        """Apply the entries this consumer read before a restart and never acknowledged."""
+        total, after = 0, "0"
+        while True:
+            reply = await self.redis.xreadgroup(
+                INDEXER_GROUP, self.settings.consumer, {self.stream: after}, count=self.settings.batch_size
+            )
+            rows = reply[0][1] if reply else []
+            if not rows:
+                return total
+            after = rows[-1][0].decode()
+            await self._apply_claimed(rows)
+            total += len(rows)
+
+    async def claim_idle(self) -> int:
+        """Claim and apply one batch of entries idle past `claim_idle_ms`; how many were claimed."""
+        reply = await self.redis.xautoclaim(
+            self.stream,
+            INDEXER_GROUP,
+            self.settings.consumer,
+            min_idle_time=self.settings.claim_idle_ms,
+            start_id=self._cursor,
+            count=self.settings.batch_size,
+        )
+        next_cursor, rows = reply[0], reply[1]
+        self._cursor = next_cursor.decode() if isinstance(next_cursor, bytes) else str(next_cursor)
+        if rows:
+            EVENTS_CLAIMED.inc(len(rows))
+            await self._apply_claimed(rows)
+        return len(rows)
+
+    async def _apply_claimed(self, rows: list[Any]) -> None:
+        trimmed = [sid for sid, fields in rows if fields is None]
+        if trimmed:
+            await self.redis.xack(self.stream, INDEXER_GROUP, *trimmed)
+        live = [(sid, fields) for sid, fields in rows if fields is not None]
+        if not live:
+            return
+        deliveries = await self._delivery_counts(live[0][0], live[-1][0], len(live))
+        entries: list[Entry] = []
+        for sid, fields in live:
+            times = deliveries.get(sid, 1)
+            if times > self.settings.max_deliveries:
+                entries.append(Entry(sid, None, fields, error=f"failed {times - 1} deliveries"))
+            else:
+                entries.append(decode_entry(sid, fields))
+        await self.applier.apply(entries)
+
+    async def _delivery_counts(self, first: bytes, last: bytes, count: int) -> dict[bytes, int]:
+        rows = await self.redis.xpending_range(
+            self.stream, INDEXER_GROUP, min=first, max=last, count=count, consumername=self.settings.consumer
+        )
+        return {row["message_id"]: int(row["times_delivered"]) for row in rows}
+
+    async def forget_idle_consumers(self) -> None:
+        """Delete consumers that hold no pending entries and have been idle for a long time."""
+        stale_ms = self.settings.claim_idle_ms * _STALE_CONSUMER_FACTOR
+        for consumer in await self.redis.xinfo_consumers(self.stream, INDEXER_GROUP):
+            name = consumer["name"]
+            name = name.decode() if isinstance(name, bytes) else name
+            if name != self.settings.consumer and consumer["pending"] == 0 and consumer["idle"] > stale_ms:
+                await self.redis.xgroup_delconsumer(self.stream, INDEXER_GROUP, name)

@@ -1,0 +1,3 @@
+from newsfeed.cli import app
+
+app()

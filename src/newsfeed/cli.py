@@ -1,0 +1,133 @@
+"""The `newsfeed` command: up, publisher, indexer, api."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+from rich.console import Console
+
+__all__ = ["app"]
+
+app = typer.Typer(help="newsfeed: CMS events in, News Feed and related articles out.", no_args_is_help=True)
+console = Console(stderr=True)
+
+Host = Annotated[str, typer.Option(help="Interface to listen on.")]
+RedisUrl = Annotated[
+    str | None, typer.Option("--redis-url", envvar="REDIS_URL", help="redis://, rediss:// or unix:// URL.")
+]
+Prefix = Annotated[
+    str | None, typer.Option(envvar="NEWSFEED_PREFIX", help="Key and stream prefix (several sites per Redis).")
+]
+Token = Annotated[
+    str | None,
+    typer.Option("--publisher-token", envvar="NEWSFEED_PUBLISHER_TOKEN", help="Bearer token(s) for CMS calls."),
+]
+Consumer = Annotated[
+    str | None, typer.Option(envvar="NEWSFEED_CONSUMER", help="Consumer name (default: host name + pid).")
+]
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _serve(asgi: FastAPI, host: str, port: int) -> None:
+    config = uvicorn.Config(asgi, host=host, port=port, log_level="info", lifespan="on", timeout_graceful_shutdown=10)
+    uvicorn.Server(config).run()
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def up(
+    host: Host = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of every HTTP route.")] = 8000,
+    redis_url: RedisUrl = None,
+    prefix: Prefix = None,
+    publisher_token: Token = None,
+    data_dir: Annotated[Path, typer.Option(help="Where the embedded Redis keeps its data.")] = Path(".newsfeed"),
+) -> None:
+    """The whole system in one process, on an embedded Redis when REDIS_URL is unset."""
+    from newsfeed_indexer.settings import IndexerSettings
+    from newsfeed_publisher.settings import PublisherSettings
+
+    from .allinone import build_all_in_one_app
+    from .embedded import EmbeddedRedis
+
+    _logging()
+    embedded = None
+    if redis_url is None:
+        embedded = EmbeddedRedis(data_dir / "redis")
+        embedded.start()
+        redis_url = embedded.url
+        console.print(f"[green]embedded Redis[/] at {redis_url}, data in {embedded.data_dir}")
+    try:
+        common = _given(redis_url=redis_url, prefix=prefix)
+        publisher_settings = PublisherSettings(**common, **_given(publisher_token=publisher_token))
+        indexer_settings = IndexerSettings(**common)
+        base = f"http://{host}:{port}"
+        console.print(f"CMS events:  POST {base}/v1/events   (batch: {base}/v1/events/batch)")
+        console.print(f"News Feed:   {base}/   JSON: {base}/v1/feed   stats: {base}/v1/stats")
+        _serve(build_all_in_one_app(publisher_settings, indexer_settings), host, port)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+@app.command()
+def publisher(
+    host: Host = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    redis_url: RedisUrl = None,
+    prefix: Prefix = None,
+    publisher_token: Token = None,
+) -> None:
+    """The CMS-facing HTTP service."""
+    from newsfeed_publisher.app import build_app
+    from newsfeed_publisher.settings import PublisherSettings
+
+    _logging()
+    settings = PublisherSettings(**_given(redis_url=redis_url, prefix=prefix, publisher_token=publisher_token))
+    _serve(build_app(settings), host, port)
+
+
+@app.command()
+def indexer(
+    host: Host = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Health and metrics port (0: any free port).")] = 8002,
+    redis_url: RedisUrl = None,
+    prefix: Prefix = None,
+    consumer: Consumer = None,
+) -> None:
+    """One replica of the `indexer` consumer group."""
+    from newsfeed_indexer.app import build_indexer_app
+    from newsfeed_indexer.settings import IndexerSettings
+
+    _logging()
+    settings = IndexerSettings(**_given(redis_url=redis_url, prefix=prefix, consumer=consumer))
+    console.print(f"indexer consumer {settings.consumer} (pid {os.getpid()})")
+    _serve(build_indexer_app(settings), host, port)
+
+
+@app.command()
+def api(
+    host: Host = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8001,
+    redis_url: RedisUrl = None,
+    prefix: Prefix = None,
+) -> None:
+    """The read API and the News Feed pages."""
+    from newsfeed_indexer.app import build_api_app
+    from newsfeed_indexer.settings import IndexerSettings
+
+    _logging()
+    settings = IndexerSettings(**_given(redis_url=redis_url, prefix=prefix))
+    _serve(build_api_app(settings), host, port)
