@@ -44,32 +44,41 @@ class Reclaimer:
         self.stream = stream
         self._cursor = "0-0"
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
+        self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name="newsfeed-reclaimer")
 
-    async def stop(self) -> None:
-        if self._task is not None:
+    async def stop(self, timeout_s: float = 10.0) -> None:
+        """Let the current round finish (its batch is applied and acknowledged), then stop."""
+        if self._task is None:
+            return
+        self._stopping.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout_s)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
 
     async def _run(self) -> None:
         drained = False
-        while True:
+        while not self._stopping.is_set():
             try:
                 if not drained:
                     await self.drain_own_pending()
                     drained = True
-                while await self.claim_idle() > 0:
+                while not self._stopping.is_set() and await self.claim_idle() > 0:
                     pass
                 await self.forget_idle_consumers()
             except RedisError as exc:
                 log.warning("reclaimer: %s; retrying", exc)
             except Exception:
                 log.exception("reclaimer failed; retrying")
-            await asyncio.sleep(self.settings.reclaim_interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.settings.reclaim_interval_s)
 
     async def drain_own_pending(self) -> int:
         """Apply the entries this consumer read before a restart and never acknowledged."""

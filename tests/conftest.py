@@ -1,0 +1,122 @@
+"""Shared fixtures: a private redis-server, a unique key prefix per test, the running system."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+import uvicorn
+from fastapi import FastAPI
+
+from newsfeed.allinone import build_all_in_one_app
+from newsfeed.embedded import free_port
+from newsfeed_indexer.settings import IndexerSettings
+from newsfeed_publisher.settings import PublisherSettings
+from tests.redis_server import RedisServer
+from tests.waiting import eventually
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def prefix() -> str:
+    """A fresh key prefix: tests share the server, never each other's keys."""
+    return f"t{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def redis_client(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_server.url)
+    yield client
+    await client.aclose()
+
+
+class RunningApp:
+    """An ASGI app served by uvicorn on a free loopback port, in this event loop."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.port = free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        )
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> RunningApp:
+        self.task = asyncio.create_task(self.server.serve())
+        await eventually(self._started, timeout=15)
+        return self
+
+    async def _started(self) -> bool:
+        if self.task is not None and self.task.done():
+            self.task.result()
+        return self.server.started
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await self.task
+
+
+@dataclass
+class System:
+    """The whole system (publisher, indexer, read API) on one port, against the test Redis."""
+
+    http: httpx.AsyncClient
+    prefix: str
+    redis: aioredis.Redis
+
+    async def publish(self, envelope: dict[str, Any]) -> httpx.Response:
+        return await self.http.post("/v1/events", json=envelope)
+
+    async def stats(self) -> dict[str, Any]:
+        response = await self.http.get("/v1/stats")
+        response.raise_for_status()
+        return dict(response.json())
+
+    async def caught_up(self, timeout: float = 15.0) -> dict[str, Any]:
+        """Wait until every entry of the stream is applied and acknowledged."""
+        return await eventually(self.stats, until=lambda s: s["lag"] == 0 and s["pending"] == 0, timeout=timeout)
+
+    async def feed(self, **params: Any) -> dict[str, Any]:
+        response = await self.http.get("/v1/feed", params=params)
+        response.raise_for_status()
+        return dict(response.json())
+
+    async def feed_ids(self, **params: Any) -> list[str]:
+        return [card["id"] for card in (await self.feed(**params))["items"]]
+
+
+def system_settings(redis_url: str, prefix: str, **indexer: Any) -> tuple[PublisherSettings, IndexerSettings]:
+    publisher = PublisherSettings(redis_url=redis_url, prefix=prefix)
+    consumer = f"test-{uuid.uuid4().hex[:6]}"
+    defaults: dict[str, Any] = {"claim_idle_ms": 500, "reclaim_interval_s": 0.2, "consumer": consumer}
+    return publisher, IndexerSettings(redis_url=redis_url, prefix=prefix, **{**defaults, **indexer})
+
+
+@pytest.fixture
+async def system(redis_server: RedisServer, redis_client: aioredis.Redis, prefix: str) -> AsyncIterator[System]:
+    app = build_all_in_one_app(*system_settings(redis_server.url, prefix))
+    async with RunningApp(app) as running, httpx.AsyncClient(base_url=running.base_url, timeout=10) as http:
+        yield System(http=http, prefix=prefix, redis=redis_client)
+
+
+@pytest.fixture
+def tmp_dir(tmp_path: Path) -> Path:
+    return tmp_path
