@@ -6,7 +6,7 @@
 | `{p}:feed-changes`           | stream | `FeedChange` announcements                           |
 | `{p}:related-changes`        | stream | `RelatedChange` announcements                        |
 | `{p}:articles:dead`          | stream | events that could not be applied, with the error     |
-| `{p}:dedupe:{event id}`      | string | stream id of an accepted event (publisher's, see `newsfeed_publisher.appender`) |
+| `{p}:dedupe:{event id}`      | string | stream id of an accepted event (`newsfeed_publisher.appender`) |
 | `{p}:article:{id}`           | hash   | version, state, feed member, feeds, slug, url, doc   |
 | `{p}:feed:{name}`            | zset   | feed members, all at score 0 (see `feed.py`)         |
 | `{p}:related:{id}`          | zset   | related article ids scored by relatedness            |

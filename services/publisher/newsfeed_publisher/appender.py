@@ -27,7 +27,8 @@ __all__ = ["Appended", "Appender", "dedupe_key"]
 _APPEND = f"""
 local seen = redis.call('GET', KEYS[1])
 if seen then return {{seen, 1}} end
-local id = redis.call('XADD', KEYS[2], '*', '{DATA_FIELD}', ARGV[2], '{TYPE_FIELD}', ARGV[3], '{SUBJECT_FIELD}', ARGV[4])
+local id = redis.call('XADD', KEYS[2], '*',
+  '{DATA_FIELD}', ARGV[2], '{TYPE_FIELD}', ARGV[3], '{SUBJECT_FIELD}', ARGV[4])
 redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
 return {{id, 0}}
 """
