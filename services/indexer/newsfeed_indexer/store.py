@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
@@ -24,7 +25,7 @@ from .keys import Keys
 from .projection import Stored, Transition, transition
 from .records import decode_stored, encode_stored
 
-__all__ = ["ApplyResult", "Entry", "ReadModelStore"]
+__all__ = ["ApplyResult", "Entry", "Projector", "ReadModelStore"]
 
 _MAX_CONFLICT_RETRIES = 50
 
@@ -47,13 +48,34 @@ class ApplyResult:
     conflicts: int = 0
 
 
+class Projector(Protocol):
+    """A further part of the read model derived from the same transitions (e.g. related links).
+
+    `prepare` runs after the article hashes are WATCHed and read, before MULTI (it may read
+    Redis); `write` queues its writes into the same MULTI/EXEC as the feeds and the XACK,
+    so a crash never leaves one part applied without the other.
+    """
+
+    async def prepare(self, transitions: list[Transition]) -> Any: ...
+
+    def write(self, pipe: Pipeline, prepared: Any) -> None: ...
+
+
 class ReadModelStore:
     """The only writer of the read model."""
 
-    def __init__(self, redis: Redis, keys: Keys, *, changes_maxlen: int = 100_000) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        *,
+        changes_maxlen: int = 100_000,
+        projectors: list[Projector] | None = None,
+    ) -> None:
         self.redis = redis
         self.keys = keys
         self.changes_maxlen = changes_maxlen
+        self.projectors = list(projectors or [])
 
     async def ensure_group(self) -> None:
         """Create the indexer group at id 0, so events published before the first start are read."""
@@ -82,8 +104,11 @@ class ReadModelStore:
                         await pipe.watch(*watched)
                     stored = await self.read_stored(article_ids)
                     result.applied, result.skipped = _fold(entries, stored)
+                    prepared = [await p.prepare(result.applied) for p in self.projectors]
                     pipe.multi()
                     self._write(pipe, result.applied)
+                    for projector, plan in zip(self.projectors, prepared, strict=True):
+                        projector.write(pipe, plan)
                     result.dead = self._dead_letter(pipe, entries)
                     pipe.xack(self.keys.streams.articles, INDEXER_GROUP, *[e.stream_id for e in entries])
                     await pipe.execute()
