@@ -1,0 +1,88 @@
+"""Bad input gets a clear 4xx and writes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import System
+from tests.factories import published
+
+
+async def _stream_length(system: System) -> int:
+    return int(await system.redis.xlen(f"{system.prefix}:articles"))
+
+
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        (b"{not json", []),
+        (b"", []),
+        (b"\xff\xfe\x00", []),
+        (b"[1, 2]", []),
+    ],
+)
+async def test_invalid_json_is_a_422_with_errors(system: System, body: bytes, loc: list[Any]) -> None:
+    response = await system.http.post("/v1/events", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    payload = response.json()
+    assert payload["errors"] and payload["errors"][0]["loc"] == loc
+    assert await _stream_length(system) == 0
+
+
+async def test_wrong_types_and_missing_title_list_each_bad_field(system: System) -> None:
+    event = published("bad")
+    del event["data"]["title"]
+    event["data"]["revision"] = "seven"
+    event["data"]["tags"] = [{"name": "no slug"}]
+    response = await system.publish(event)
+    assert response.status_code == 422
+    locations = {tuple(e["loc"]) for e in response.json()["errors"]}
+    assert {
+        ("article.published", "data", "title"),
+        ("article.published", "data", "revision"),
+        ("article.published", "data", "tags", 0, "slug"),
+    } <= locations
+    assert await _stream_length(system) == 0
+    assert await system.redis.keys(f"{system.prefix}:dedupe:*") == []
+
+
+async def test_a_refused_event_id_can_be_sent_again_once_fixed(system: System) -> None:
+    event = published("fixable")
+    broken = {**event, "data": {**event["data"], "title": ""}}
+    assert (await system.publish(broken)).status_code == 422
+    assert (await system.publish(event)).status_code == 202
+
+
+async def test_batch_reports_per_item_and_writes_only_the_valid_ones(system: System) -> None:
+    good = published("good")
+    bad = published("bad")
+    bad["data"]["published_at"] = "not a date"
+    response = await system.http.post("/v1/events/batch", json=[good, bad, good])
+    assert response.status_code == 200
+    body = response.json()
+    assert [r["status"] for r in body["results"]] == [202, 422, 200]
+    assert (body["accepted"], body["refused"], body["duplicate"]) == (1, 1, 1)
+    assert await _stream_length(system) == 1
+
+
+async def test_batch_accepts_ndjson(system: System) -> None:
+    import orjson
+
+    lines = b"\n".join(orjson.dumps(published(f"nd-{i}", minutes=i)) for i in range(3))
+    response = await system.http.post(
+        "/v1/events/batch", content=lines, headers={"content-type": "application/x-ndjson"}
+    )
+    assert response.json()["accepted"] == 3
+    await system.caught_up()
+    assert await system.feed_ids() == ["nd-2", "nd-1", "nd-0"]
+
+
+async def test_batch_with_broken_json_line_writes_nothing(system: System) -> None:
+    response = await system.http.post(
+        "/v1/events/batch", content=b'{"a": 1}\n{broken', headers={"content-type": "application/x-ndjson"}
+    )
+    assert response.status_code == 422
+    assert "line 2" in response.json()["errors"][0]["msg"]
+    assert await _stream_length(system) == 0

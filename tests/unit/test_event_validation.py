@@ -1,0 +1,90 @@
+"""What the publisher accepts and refuses, as the event models decide it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from newsfeed_schemas.articles import Article
+from newsfeed_schemas.events import ArticleDeleted, ArticleUnpublished, EventType, parse_event
+from pydantic import ValidationError
+
+from tests.factories import deleted, published, unpublished
+
+
+def _errors(raw: Any) -> list[tuple[tuple[Any, ...], str]]:
+    with pytest.raises(ValidationError) as caught:
+        parse_event(raw)
+    return [(tuple(e["loc"]), e["type"]) for e in caught.value.errors()]
+
+
+def test_a_complete_published_event_validates() -> None:
+    event = parse_event(published("a", revision=4))
+    assert event.type is EventType.PUBLISHED
+    assert isinstance(event.data, Article)
+    assert event.revision == 4
+
+
+def test_unknown_fields_are_ignored() -> None:
+    raw = published("a")
+    raw["data"]["reading_level"] = "easy"
+    raw["x-trace"] = "abc"
+    assert parse_event(raw).data.id == "a"
+
+
+def test_revision_falls_back_to_updated_at_millis() -> None:
+    raw = published("a")
+    del raw["data"]["revision"]
+    raw["data"]["updated_at"] = "2025-02-17T18:40:00.250Z"
+    assert parse_event(raw).revision == 1739817600250
+
+
+@pytest.mark.parametrize(
+    ("mutate", "where"),
+    [
+        (lambda e: e["data"].pop("title"), ("article.published", "data", "title")),
+        (lambda e: e["data"].update(title=""), ("article.published", "data", "title")),
+        (lambda e: e["data"].update(revision="four"), ("article.published", "data", "revision")),
+        (lambda e: e["data"].update(tags="world"), ("article.published", "data", "tags")),
+        (lambda e: e["data"].update(published_at="yesterday"), ("article.published", "data", "published_at")),
+        (lambda e: e.pop("id"), ("article.published", "id")),
+        (lambda e: e.update(specversion="0.3"), ("article.published", "specversion")),
+    ],
+)
+def test_wrong_types_and_missing_fields_are_refused_with_their_location(mutate: Any, where: tuple[str, ...]) -> None:
+    raw = published("a")
+    mutate(raw)
+    assert where in [loc for loc, _ in _errors(raw)]
+
+
+def test_published_needs_published_at_and_a_revision() -> None:
+    raw = published("a")
+    raw["data"]["published_at"] = None
+    assert _errors(raw)
+    raw = published("a")
+    del raw["data"]["revision"]
+    del raw["data"]["updated_at"]
+    assert _errors(raw)
+
+
+def test_unknown_event_type_is_refused() -> None:
+    raw = published("a")
+    raw["type"] = "article.archived"
+    assert [loc for loc, _ in _errors(raw)] == [()]
+
+
+def test_subject_must_name_the_article() -> None:
+    raw = published("a")
+    raw["subject"] = "b"
+    assert _errors(raw)
+
+
+def test_delete_and_unpublish_need_only_the_id() -> None:
+    assert isinstance(parse_event(deleted("a")), ArticleDeleted)
+    assert isinstance(parse_event(unpublished("a", revision=3)), ArticleUnpublished)
+
+
+@pytest.mark.parametrize("raw", [b"{", b"[]", b"null", b"\xff\xfe", b'{"type": 1}'])
+def test_garbage_is_refused_not_crashing(raw: bytes) -> None:
+    with pytest.raises(ValidationError):
+        parse_event(raw)

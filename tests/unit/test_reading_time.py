@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+from newsfeed_indexer.reading_time import image_seconds, reading_time_minutes
+
+
+@pytest.mark.parametrize(
+    ("images", "seconds"),
+    [(0, 0), (1, 12), (2, 23), (3, 33), (10, 75), (11, 78), (12, 81)],
+)
+def test_image_time_decreases_from_12_seconds_to_a_floor_of_3(images: int, seconds: int) -> None:
+    assert image_seconds(images) == seconds
+
+
+@pytest.mark.parametrize(
+    ("words", "feature_image", "minutes"),
+    [
+        (0, False, 1),  # never shown as 0 min
+        (100, False, 1),
+        (412, False, 1),  # 1.498 min rounds down
+        (413, False, 2),  # 1.502 min rounds up
+        (550, False, 2),
+        (1100, False, 4),
+        (2750, False, 10),
+        (2700, True, 10),  # 9.82 min + 12 s
+    ],
+)
+def test_minutes_like_ghost(words: int, feature_image: bool, minutes: int) -> None:
+    text = " ".join(["word"] * words)
+    assert reading_time_minutes(html=None, text=text, has_feature_image=feature_image) == minutes
+
+
+def test_html_words_and_inline_images_count() -> None:
+    html = "<p>" + "word " * 2600 + "</p>" + '<img src="a.jpg"><img src="b.jpg">' + "<script>var x = 1;</script>"
+    # 2600 words = 9.45 min, + 23 s of images = 9.84 min -> 10
+    assert reading_time_minutes(html=html, text=None, has_feature_image=False) == 10
