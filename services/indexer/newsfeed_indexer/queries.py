@@ -17,6 +17,8 @@ from .keys import Keys
 
 __all__ = ["FeedPage", "ReadModel"]
 
+_MAX_LAG_COUNT = 100_000
+
 
 @dataclass(frozen=True, slots=True)
 class FeedPage:
@@ -75,15 +77,25 @@ class ReadModel:
             pipe.scard(self.keys.live)
             length, dead, articles = await pipe.execute()
         group, consumers = await self._group_info()
-        lag = group.get("lag")
         return {
             "stream_length": length,
-            "lag": int(lag) if lag is not None else (length if not group else None),
+            "lag": await self._lag(group, length),
             "pending": int(group.get("pending", 0)),
             "dead": dead,
             "articles": articles,
             "consumers": consumers,
         }
+
+    async def _lag(self, group: dict[str, Any], length: int) -> int:
+        """Entries not yet delivered to the group (Redis < 7 has no `lag`: count them)."""
+        if not group:
+            return int(length)
+        if group.get("lag") is not None:
+            return int(group["lag"])
+        last = group.get("last-delivered-id", b"0-0")
+        last = last.decode() if isinstance(last, bytes) else str(last)
+        undelivered = await self.redis.xrange(self.keys.streams.articles, "(" + last, "+", count=_MAX_LAG_COUNT)
+        return len(undelivered)
 
     async def _group_info(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         stream = self.keys.streams.articles
