@@ -44,6 +44,7 @@ def _serve(asgi: FastAPI, host: str, port: int) -> None:
 
 def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("newsfeed.faststream").setLevel(logging.WARNING)  # per-message lines
 
 
 @app.command()
