@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from newsfeed_indexer.reading_time import image_seconds, reading_time_minutes
+from newsfeed_indexer.text import body_of, plain_text
 
 
 @pytest.mark.parametrize(
@@ -26,11 +27,31 @@ def test_image_time_decreases_from_12_seconds_to_a_floor_of_3(images: int, secon
     ],
 )
 def test_minutes_like_ghost(words: int, feature_image: bool, minutes: int) -> None:
-    text = " ".join(["word"] * words)
-    assert reading_time_minutes(html=None, text=text, has_feature_image=feature_image) == minutes
+    assert reading_time_minutes(words=words, images=1 if feature_image else 0) == minutes
 
 
 def test_html_words_and_inline_images_count() -> None:
     html = "<p>" + "word " * 2600 + "</p>" + '<img src="a.jpg"><img src="b.jpg">' + "<script>var x = 1;</script>"
+    body = body_of(html, None)
+    assert (body.words, body.images) == (2600, 2)
     # 2600 words = 9.45 min, + 23 s of images = 9.84 min -> 10
-    assert reading_time_minutes(html=html, text=None, has_feature_image=False) == 10
+    assert reading_time_minutes(words=body.words, images=body.images) == 10
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>Hello <b>world</b></p>", "Hello world"),
+        ("<p>Fish &amp; chips</p><p>Tea</p>", "Fish & chips Tea"),
+        ('<figure><img src="x" alt="a > b"><figcaption>Caption</figcaption></figure>', "Caption"),
+        ("<style>p{color:red}</style><p>Text</p><SCRIPT>alert(1)</SCRIPT>", "Text"),
+        ("", ""),
+    ],
+)
+def test_plain_text(html: str, text: str) -> None:
+    assert plain_text(html) == text
+
+
+def test_text_is_used_when_there_is_no_html() -> None:
+    assert body_of(None, "  one two\nthree ") == ("one two three", 3, 0)
+    assert body_of(None, None) == ("", 0, 0)

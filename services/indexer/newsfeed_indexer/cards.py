@@ -7,7 +7,7 @@ from typing import Any
 from newsfeed_schemas.articles import Article
 
 from .reading_time import reading_time_minutes
-from .text import plain_text
+from .text import body_of
 
 __all__ = ["CARD_FIELDS", "article_document", "card_of", "fallback_excerpt"]
 
@@ -37,14 +37,13 @@ def fallback_excerpt(body: str, limit: int = _EXCERPT_CHARS) -> str:
 def article_document(article: Article) -> dict[str, Any]:
     """What the read model stores for a live article: the article plus derived fields."""
     doc = article.model_dump(mode="json", exclude_none=True)
-    body = plain_text(article.html) if article.html else (article.text or "")
+    body = body_of(article.html, article.text)
     doc["slug"] = article.effective_slug
     doc["revision"] = article.effective_revision
-    doc["reading_time_minutes"] = reading_time_minutes(
-        html=article.html, text=article.text, has_feature_image=article.feature_image is not None
-    )
+    images = body.images + (1 if article.feature_image is not None else 0)
+    doc["reading_time_minutes"] = reading_time_minutes(words=body.words, images=images)
     if not article.excerpt:
-        doc["excerpt"] = fallback_excerpt(body)
+        doc["excerpt"] = fallback_excerpt(body.text)
     return doc
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -32,6 +33,7 @@ __all__ = [
 ]
 
 ALL = "all"
+_WHITE_SPACE = re.compile(r"\s")
 _WIDTH = 15
 _MAX_MILLIS = 10**_WIDTH - 1
 _SEPARATOR = "|"
@@ -46,7 +48,7 @@ def author_feed(slug: str) -> str:
 
 
 def _check_slug(slug: str) -> str:
-    if not slug or len(slug) > 200 or any(ch.isspace() for ch in slug):
+    if not slug or len(slug) > 200 or _WHITE_SPACE.search(slug):
         raise InvalidFeedName(slug)
     return slug
 
