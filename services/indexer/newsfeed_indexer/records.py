@@ -9,7 +9,9 @@ import orjson
 from .projection import State, Stored
 from .versions import Version
 
-__all__ = ["decode_stored", "encode_stored"]
+__all__ = ["STORED_FIELDS", "decode_stored", "encode_stored"]
+
+STORED_FIELDS = ("version", "state", "member", "feeds", "slug", "url")
 
 
 def encode_stored(stored: Stored, document: dict[str, Any] | None) -> dict[str, bytes]:

@@ -1,11 +1,12 @@
-"""Writes the read model: one atomic transaction per batch of stream entries.
+"""Writes the read model: one atomic script run per batch of stream entries.
 
-For a batch the store WATCHes the article hashes it touches, reads them, folds
-each event through the pure `projection.transition`, then writes every change,
-the announcements and the XACK of every entry in one MULTI/EXEC. Either the
-whole batch is applied and acknowledged or nothing is (and the entries stay
-pending, to be delivered again). A concurrent writer of the same article makes
-EXEC fail and the batch is simply recomputed.
+For a batch the store reads the article records it touches, folds each event
+through the pure `projection.transition`, records every write (article hashes,
+feeds, slugs, announcements, the projectors' parts and the XACK of every entry)
+in an `OpBatch`, and runs them in one EVALSHA that first checks that no article
+changed since it was read. Either the whole batch is applied and acknowledged
+or nothing is (the entries stay pending and are delivered again). A concurrent
+writer of the same article makes the check fail and the batch is recomputed.
 """
 
 from __future__ import annotations
@@ -15,15 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
-from redis.exceptions import WatchError
 
 from newsfeed_schemas.events import ArticleEvent
 from newsfeed_schemas.streams import INDEXER_GROUP, encode_fields
 
 from .keys import Keys
+from .ops import APPLY_SCRIPT, READ_SCRIPT, OpBatch, rows_as_dicts
 from .projection import Stored, Transition, transition
-from .records import decode_stored, encode_stored
+from .records import STORED_FIELDS, decode_stored, encode_stored
 
 __all__ = ["ApplyResult", "Entry", "Projector", "ReadModelStore"]
 
@@ -51,14 +51,14 @@ class ApplyResult:
 class Projector(Protocol):
     """A further part of the read model derived from the same transitions (e.g. related links).
 
-    `prepare` runs after the article hashes are WATCHed and read, before MULTI (it may read
-    Redis); `write` queues its writes into the same MULTI/EXEC as the feeds and the XACK,
-    so a crash never leaves one part applied without the other.
+    `prepare` runs after the article records are read (it may read Redis); `write` records
+    its writes into the same `OpBatch` as the feeds and the XACK, so a crash never leaves
+    one part applied without the other.
     """
 
     async def prepare(self, transitions: list[Transition]) -> Any: ...
 
-    def write(self, pipe: Pipeline, prepared: Any) -> None: ...
+    def write(self, ops: OpBatch, prepared: Any) -> None: ...
 
 
 class ReadModelStore:
@@ -76,6 +76,8 @@ class ReadModelStore:
         self.keys = keys
         self.changes_maxlen = changes_maxlen
         self.projectors = list(projectors or [])
+        self._apply_script = redis.register_script(APPLY_SCRIPT)
+        self._read_script = redis.register_script(READ_SCRIPT)
 
     async def ensure_group(self) -> None:
         """Create the indexer group at id 0, so events published before the first start are read."""
@@ -86,38 +88,38 @@ class ReadModelStore:
                 raise
 
     async def read_stored(self, article_ids: list[str]) -> dict[str, Stored | None]:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for article_id in article_ids:
-                pipe.hgetall(self.keys.article(article_id))
-            rows = await pipe.execute()
-        return {aid: decode_stored(row) for aid, row in zip(article_ids, rows, strict=True)}
+        return {aid: decode_stored(row) for aid, row in (await self._read_rows(article_ids)).items()}
+
+    async def _read_rows(self, article_ids: list[str]) -> dict[str, dict[bytes, bytes]]:
+        if not article_ids:
+            return {}
+        keys = [self.keys.article(a) for a in article_ids]
+        rows = await self._read_script(args=[len(STORED_FIELDS), *STORED_FIELDS, *keys])
+        return dict(zip(article_ids, rows_as_dicts(list(STORED_FIELDS), rows), strict=True))
 
     async def apply(self, entries: list[Entry]) -> ApplyResult:
-        """Apply and acknowledge a batch atomically; retried on a concurrent write."""
+        """Apply and acknowledge a batch atomically; recomputed on a concurrent write."""
         article_ids = list(dict.fromkeys(e.event.subject for e in entries if e.event is not None))
-        watched = [self.keys.article(a) for a in article_ids]
         result = ApplyResult()
         for _ in range(_MAX_CONFLICT_RETRIES):
-            async with self.redis.pipeline(transaction=True) as pipe:
-                try:
-                    if watched:
-                        await pipe.watch(*watched)
-                    stored = await self.read_stored(article_ids)
-                    result.applied, result.skipped = _fold(entries, stored)
-                    prepared = [await p.prepare(result.applied) for p in self.projectors]
-                    pipe.multi()
-                    self._write(pipe, result.applied)
-                    for projector, plan in zip(self.projectors, prepared, strict=True):
-                        projector.write(pipe, plan)
-                    result.dead = self._dead_letter(pipe, entries)
-                    pipe.xack(self.keys.streams.articles, INDEXER_GROUP, *[e.stream_id for e in entries])
-                    await pipe.execute()
-                    return result
-                except WatchError:
-                    result.conflicts += 1
+            rows = await self._read_rows(article_ids)
+            stored = {aid: decode_stored(row) for aid, row in rows.items()}
+            result.applied, result.skipped = _fold(entries, stored)
+            prepared = [await p.prepare(result.applied) for p in self.projectors]
+            ops = OpBatch()
+            for aid, row in rows.items():
+                ops.expect(self.keys.article(aid), "version", row.get(b"version"))
+            self._write(ops, result.applied)
+            for projector, plan in zip(self.projectors, prepared, strict=True):
+                projector.write(ops, plan)
+            result.dead = self._dead_letter(ops, entries)
+            ops.xack(self.keys.streams.articles, INDEXER_GROUP, *[e.stream_id for e in entries])
+            if await self._apply_script(args=ops.argv()) == 1:
+                return result
+            result.conflicts += 1
         raise RuntimeError(f"gave up after {_MAX_CONFLICT_RETRIES} conflicting concurrent writes")
 
-    def _write(self, pipe: Pipeline, transitions: list[Transition]) -> None:
+    def _write(self, pipe: OpBatch, transitions: list[Transition]) -> None:
         keys = self.keys
         for t in transitions:
             article_key = keys.article(t.article_id)
@@ -126,7 +128,7 @@ class ReadModelStore:
             for feed, member in t.additions:
                 pipe.zadd(keys.feed(feed), {member: 0})
             pipe.delete(article_key)
-            pipe.hset(article_key, mapping=encode_stored(t.stored, t.document))  # type: ignore[arg-type]
+            pipe.hset(article_key, mapping=encode_stored(t.stored, t.document))
             if t.old_slug is not None:
                 pipe.hdel(keys.slugs, t.old_slug)
             if t.is_live:
@@ -139,17 +141,17 @@ class ReadModelStore:
                 payload = t.change.model_dump(mode="json")
                 pipe.xadd(
                     keys.streams.feed_changes,
-                    encode_fields(payload, type_=t.change.type, subject=t.article_id),  # type: ignore[arg-type]
+                    encode_fields(payload, type_=t.change.type, subject=t.article_id),
                     maxlen=self.changes_maxlen,
                     approximate=True,
                 )
 
-    def _dead_letter(self, pipe: Pipeline, entries: list[Entry]) -> int:
+    def _dead_letter(self, pipe: OpBatch, entries: list[Entry]) -> int:
         dead = [e for e in entries if e.event is None]
         for entry in dead:
             pipe.xadd(
                 self.keys.streams.dead,
-                {  # type: ignore[arg-type]
+                {
                     **entry.raw,
                     b"error": (entry.error or "undecodable").encode(),
                     b"source_id": entry.stream_id,
