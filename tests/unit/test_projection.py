@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from newsfeed_indexer.projection import Stored, transition
 from newsfeed_schemas.events import parse_event
-
 from tests.factories import deleted, published, unpublished, updated
 
 
@@ -67,6 +66,18 @@ def test_stale_duplicate_and_post_delete_events_change_nothing() -> None:
 
 
 def test_delete_before_publish_leaves_a_tombstone() -> None:
-    tomb, t = _apply(None, deleted("a"))
+    tomb, _ = _apply(None, deleted("a"))
     assert tomb is not None and tomb.state == "deleted"
     assert transition(tomb, parse_event(published("a"))) is None
+
+
+def test_announcements_are_valid_feed_changes() -> None:
+    from newsfeed_schemas.changes import FeedChange
+
+    stored, _ = _apply(None, published("a", tags=[{"slug": "x"}]))
+    t = transition(stored, parse_event(updated("a", revision=2, minutes=9, tags=[{"slug": "y"}])))
+    assert t is not None and t.change is not None
+    payload = t.change.model_dump(mode="json")
+    assert FeedChange.model_validate(payload).model_dump(mode="json") == payload
+    kinds = {d["feed"]: [k for k in ("inserted", "moved", "updated", "removed") if d[k]] for d in payload["feeds"]}
+    assert kinds == {"all": ["moved"], "tag:x": ["removed"], "tag:y": ["inserted"], "author:anna": ["moved"]}

@@ -34,11 +34,15 @@ class EntryFormat(MessageFormat):
 
     @classmethod
     def parse(cls, data: Any) -> tuple[bytes, dict[str, Any]]:
-        """Never raises: an undecodable entry is dead-lettered by the handler, not by the parser."""
+        """Headers only; never raises.
+
+        The indexer's handler validates each entry's `data` itself (an undecodable one is
+        dead-lettered, not failed in the parser), so the body FastStream would decode is
+        left empty rather than parsed twice.
+        """
         if isinstance(data, dict):
-            headers = {name: _text(data.get(name.encode())) for name in (TYPE_FIELD, SUBJECT_FIELD)}
-            return data.get(_DATA, b"null"), headers
-        return data if isinstance(data, bytes) else b"null", {}
+            return b"null", {name: _text(data.get(name.encode())) for name in (TYPE_FIELD, SUBJECT_FIELD)}
+        return b"null", {}
 
 
 def _text(value: bytes | None) -> str:

@@ -72,16 +72,13 @@ def _go_live(prev: Stored | None, event: ArticleEvent, article: Article, version
     additions = [(f, member) for f in feeds if f not in old_feeds or old_member != member]
     deltas = []
     for name in dict.fromkeys(old_feeds + feeds):
-        delta = FeedDelta(feed=name)
         if name not in old_feeds:
-            delta.inserted.append(article.id)
+            kind = "inserted"
         elif name not in feeds:
-            delta.removed.append(article.id)
-        elif old_member != member:
-            delta.moved.append(article.id)
+            kind = "removed"
         else:
-            delta.updated.append(article.id)
-        deltas.append(delta)
+            kind = "moved" if old_member != member else "updated"
+        deltas.append(_delta(name, kind, article.id))
     slug = article.effective_slug
     return Transition(
         article_id=article.id,
@@ -98,7 +95,7 @@ def _take_down(prev: Stored | None, event: ArticleEvent, version: Version, state
     old_feeds = prev.feeds if prev else ()
     old_member = prev.member if prev else None
     removals = [(f, old_member) for f in old_feeds if old_member]
-    deltas = [FeedDelta(feed=f, removed=[event.subject]) for f in old_feeds]
+    deltas = [_delta(f, "removed", event.subject) for f in old_feeds]
     return Transition(
         article_id=event.subject,
         stored=Stored(version=version, state=state),
@@ -109,5 +106,20 @@ def _take_down(prev: Stored | None, event: ArticleEvent, version: Version, state
     )
 
 
+def _delta(feed: str, kind: str, article_id: str) -> FeedDelta:
+    """A one-article delta; built without validation (it runs for every feed of every event)."""
+    lists: dict[str, list[str]] = {"inserted": [], "moved": [], "updated": [], "removed": []}
+    lists[kind].append(article_id)
+    return FeedDelta.model_construct(feed=feed, **lists)
+
+
 def _announce(event: ArticleEvent, deltas: list[FeedDelta], url: str | None) -> FeedChange:
-    return FeedChange(event_id=event.id, article_id=event.subject, event_type=event.type.value, url=url, feeds=deltas)
+    return FeedChange.model_construct(
+        schema_version=1,
+        type="feed.changed",
+        event_id=event.id,
+        article_id=event.subject,
+        event_type=event.type.value,
+        url=url,
+        feeds=deltas,
+    )

@@ -16,6 +16,8 @@ _MIN_IMAGE_SECONDS = 3
 
 def image_seconds(image_count: int) -> int:
     """Seconds added for `image_count` images (12, 11, 10, ... floored at 3)."""
+    if image_count <= 0:
+        return 0
     return sum(max(_FIRST_IMAGE_SECONDS - i, _MIN_IMAGE_SECONDS) for i in range(image_count))
 
 
