@@ -6,6 +6,8 @@ is part of the transaction that applies the batch (see `store.py`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
@@ -19,8 +21,8 @@ from .settings import IndexerSettings
 __all__ = ["register_consumer"]
 
 
-def register_consumer(broker: RedisBroker, applier: Applier, settings: IndexerSettings) -> None:
-    """Subscribe the indexer's handler on `broker`."""
+def register_consumer(broker: RedisBroker, applier: Applier, settings: IndexerSettings) -> Any:
+    """Subscribe the indexer's handler on `broker`; the subscriber (to restart it after NOGROUP)."""
     stream = StreamSub(
         StreamNames(settings.prefix).articles,
         group=INDEXER_GROUP,
@@ -30,13 +32,17 @@ def register_consumer(broker: RedisBroker, applier: Applier, settings: IndexerSe
         polling_interval=settings.block_ms,
     )
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         stream=stream,
         ack_policy=AckPolicy.MANUAL,
         message_format=EntryFormat,
         title="index-articles",
         description="Applies article events to the feed orders and related links.",
     )
+
+    @subscriber
     async def index_articles(message: RedisBatchStreamMessage) -> None:
         raw = message.raw_message
         await applier.apply(decode_entries(raw["message_ids"], raw["data"]))
+
+    return subscriber

@@ -7,24 +7,27 @@ pending list. The reclaimer of every replica:
 * at start, re-reads its own pending entries (XREADGROUP from id 0);
 * every `reclaim_interval_s`, claims entries idle longer than `claim_idle_ms`
   from any consumer (XAUTOCLAIM) and applies them;
-* dead-letters an entry delivered more than `max_deliveries` times;
+* dead-letters an entry delivered more than `max_deliveries` times that still fails
+  when tried alone (or that was delivered 3 x `max_deliveries` times);
 * removes consumers of the group that hold nothing and were idle for long.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from newsfeed_schemas.streams import INDEXER_GROUP
 
 from .applier import Applier
 from .entries import decode_entry
+from .membership import delete_consumer_if_idle
 from .metrics import EVENTS_CLAIMED
 from .settings import IndexerSettings
 from .store import Entry
@@ -34,6 +37,7 @@ __all__ = ["Reclaimer"]
 log = logging.getLogger("newsfeed.indexer")
 
 _STALE_CONSUMER_FACTOR = 12
+_CRASH_FACTOR = 3
 
 
 class Reclaimer:
@@ -55,12 +59,10 @@ class Reclaimer:
         if self._task is None:
             return
         self._stopping.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout_s)
-        except TimeoutError:
+        done, _ = await asyncio.wait({self._task}, timeout=timeout_s)
+        if not done:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=1.0)
         self._task = None
 
     async def _run(self) -> None:
@@ -77,8 +79,15 @@ class Reclaimer:
                 log.warning("reclaimer: %s; retrying", exc)
             except Exception:
                 log.exception("reclaimer failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.settings.reclaim_interval_s)
+            await self._pause(self.settings.reclaim_interval_s)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep until the next round, waking at once when asked to stop."""
+        waiter = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=seconds)
+        finally:
+            waiter.cancel()
 
     async def drain_own_pending(self) -> int:
         """Apply the entries this consumer read before a restart and never acknowledged."""
@@ -122,11 +131,28 @@ class Reclaimer:
         entries: list[Entry] = []
         for sid, fields in live:
             times = deliveries.get(sid, 1)
-            if times > self.settings.max_deliveries:
-                entries.append(Entry(sid, None, fields, error=f"failed {times - 1} deliveries"))
+            if times > self.settings.max_deliveries * _CRASH_FACTOR:
+                entries.append(Entry(sid, None, fields, error=f"delivered {times} times without being applied"))
+            elif times > self.settings.max_deliveries:
+                await self._last_try(decode_entry(sid, fields), times)
             else:
                 entries.append(decode_entry(sid, fields))
         await self.applier.apply(entries)
+
+    async def _last_try(self, entry: Entry, times: int) -> None:
+        """An entry past `max_deliveries`: apply it alone once more; dead-letter it only if that fails.
+
+        Deliveries also count claims of entries whose replica died or was slow (not the entry's
+        fault), so the cap counts a failure only when one is seen. An entry that keeps killing
+        its replica never shows a failure: past `_CRASH_FACTOR` x the cap it is dead-lettered untried.
+        """
+        try:
+            await self.applier.store.apply([entry])
+        except (RedisConnectionError, RedisTimeoutError):
+            raise
+        except Exception as exc:
+            log.warning("entry %s failed on delivery %d; dead-lettering it", entry.stream_id.decode(), times)
+            await self.applier.apply([Entry(entry.stream_id, None, entry.raw, error=f"{type(exc).__name__}: {exc}")])
 
     async def _delivery_counts(self, first: bytes, last: bytes, count: int) -> dict[bytes, int]:
         rows = await self.redis.xpending_range(
@@ -141,4 +167,4 @@ class Reclaimer:
             name = consumer["name"]
             name = name.decode() if isinstance(name, bytes) else name
             if name != self.settings.consumer and consumer["pending"] == 0 and consumer["idle"] > stale_ms:
-                await self.redis.xgroup_delconsumer(self.stream, INDEXER_GROUP, name)
+                await delete_consumer_if_idle(self.redis, self.stream, name)

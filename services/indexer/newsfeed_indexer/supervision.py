@@ -1,0 +1,96 @@
+"""Keeps the FastStream subscriber consuming, and stops it without stranding entries.
+
+* FastStream stops a stream subscriber for good on `NOGROUP` (Redis restarted
+  without its data, or the stream deleted). The supervisor notices, recreates
+  the group (at id 0) and starts the subscriber again.
+* On SIGTERM (`graceful_stop`): stop reading new entries and let the batch in
+  hand finish (FastStream's graceful timeout), then apply whatever this consumer
+  still holds pending, within the shutdown timeout, and leave the group if it
+  holds nothing. Entries it could not finish stay pending and are claimed by the
+  other replicas after `claim_idle_ms` (or by this consumer name on restart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from .membership import delete_consumer_if_idle
+from .metrics import record_stats
+from .queries import ReadModel
+from .recovery import Reclaimer
+from .store import ReadModelStore
+
+__all__ = ["Supervisor"]
+
+log = logging.getLogger("newsfeed.indexer")
+
+
+class Supervisor:
+    """Restarts the subscriber after NOGROUP, refreshes the stats gauges, stops gracefully."""
+
+    def __init__(
+        self, subscriber: Any, store: ReadModelStore, reclaimer: Reclaimer, *, consumer: str, interval_s: float
+    ) -> None:
+        self.subscriber = subscriber
+        self.store = store
+        self.reclaimer = reclaimer
+        self.consumer = consumer
+        self.interval_s = interval_s
+        self.restarts = 0
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._run(), name="newsfeed-supervisor")
+
+    async def _run(self) -> None:
+        # A stop flag, not task cancellation: redis-py can swallow a CancelledError that
+        # arrives during a command, and a swallowed cancel would leave the task running.
+        while not self._stopping.is_set():
+            waiter = asyncio.ensure_future(self._stopping.wait())
+            await asyncio.wait({waiter}, timeout=self.interval_s)
+            waiter.cancel()
+            if self._stopping.is_set():
+                return
+            with contextlib.suppress(RedisError, OSError):
+                record_stats(await ReadModel(self.store.redis, self.store.keys).stats())
+            if getattr(self.subscriber, "running", True):
+                continue
+            try:
+                await self.store.ensure_group()
+                await self.subscriber.start()
+                self.restarts += 1
+                log.warning("consumer group was gone: recreated it and restarted the subscriber")
+            except (RedisError, OSError) as exc:
+                log.warning("restarting the subscriber failed: %s; retrying", exc)
+            except Exception:
+                log.exception("restarting the subscriber failed; retrying")
+
+    async def _cancel(self) -> None:
+        if self._task is not None:
+            self._stopping.set()
+            done, _ = await asyncio.wait({self._task}, timeout=5.0)
+            if not done:
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=1.0)
+            self._task = None
+
+    async def graceful_stop(self, broker: Any, timeout_s: float) -> None:
+        """Stop consuming, finish what this consumer holds, leave the group; within `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        await self._cancel()
+        await broker.stop()
+        await self.reclaimer.stop(max(deadline - time.monotonic(), 0.1))
+        try:
+            drained = await asyncio.wait_for(self.reclaimer.drain_own_pending(), max(deadline - time.monotonic(), 0.1))
+            left = await delete_consumer_if_idle(self.store.redis, self.store.keys.streams.articles, self.consumer)
+            log.info("stopped: finished %d held entries; left the group: %s", drained, left)
+        except (TimeoutError, RedisError, OSError) as exc:
+            log.warning("stopped with entries still pending (others will claim them): %r", exc)

@@ -1,0 +1,63 @@
+"""The shape of docker-compose.yml and the Dockerfile that ops rely on (`--scale indexer=N`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return dict(yaml.safe_load((ROOT / "docker-compose.yml").read_text()))
+
+
+def _seconds(duration: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * units[u] for n, u in re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", duration))
+
+
+def test_services(compose: dict[str, Any]) -> None:
+    assert set(compose["services"]) >= {"redis", "publisher", "indexer", "api"}
+
+
+def test_redis_persists_with_aof_fsync_always_on_a_named_volume(compose: dict[str, Any]) -> None:
+    redis = compose["services"]["redis"]
+    assert redis["image"].startswith("redis:7")
+    command = " ".join(redis["command"])
+    assert "--appendonly yes" in command and "--appendfsync always" in command
+    assert redis["healthcheck"]["test"]
+    volume = redis["volumes"][0].split(":")[0]
+    assert volume in compose["volumes"]
+
+
+def test_indexer_can_be_scaled(compose: dict[str, Any]) -> None:
+    indexer = compose["services"]["indexer"]
+    assert "container_name" not in indexer
+    assert "ports" not in indexer  # a fixed host port would clash between replicas
+    assert indexer["restart"] in ("unless-stopped", "always", "on-failure")
+    shutdown = float(indexer["environment"]["NEWSFEED_SHUTDOWN_TIMEOUT_S"])
+    uvicorn_grace = 10
+    assert _seconds(indexer["stop_grace_period"]) > shutdown + uvicorn_grace
+
+
+@pytest.mark.parametrize("service", ["publisher", "indexer", "api"])
+def test_services_wait_for_a_healthy_redis(compose: dict[str, Any], service: str) -> None:
+    spec = compose["services"][service]
+    assert spec["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert spec["healthcheck"]["test"]
+    assert spec["environment"]["REDIS_URL"].startswith("redis://redis:")
+    assert spec["command"][:2] == ["newsfeed", service]
+
+
+def test_dockerfile_installs_dependencies_before_the_source() -> None:
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    assert next(line for line in lines if line.startswith("FROM")) == "FROM python:3.11-slim"
+    first_source_copy = next(i for i, line in enumerate(lines) if line.startswith("COPY src"))
+    deps_install = next(i for i, line in enumerate(lines) if "pip install -r" in line)
+    assert deps_install < first_source_copy
