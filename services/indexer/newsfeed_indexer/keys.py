@@ -12,6 +12,11 @@
 | `{p}:related:{id}`          | zset   | related article ids scored by relatedness            |
 | `{p}:slugs`                  | hash   | slug -> article id of live articles                  |
 | `{p}:live`                   | set    | ids of live (published) articles                     |
+| `{p}:rel:profile:{id}`       | string | an article's weighted terms (see `related_store.py`)  |
+| `{p}:rel:post:{lang}:{term}` | zset   | the most recent article ids with that term (capped)  |
+| `{p}:rel:in:{id}`            | set    | ids whose related list may hold `id` (a superset)    |
+| `{p}:rel:df`, `{p}:rel:docs` | hash, string | document frequency per term, indexed articles  |
+| `{p}:rel:tmp:{name}`         | any    | scratch of a script or of `related_reindex`, then gone |
 """
 
 from __future__ import annotations
@@ -39,6 +44,26 @@ class Keys:
 
     def related(self, article_id: str) -> str:
         return f"{self.prefix}:related:{article_id}"
+
+    def rel_profile(self, article_id: str) -> str:
+        return f"{self.prefix}:rel:profile:{article_id}"
+
+    def rel_postings(self, language: str, term: str) -> str:
+        return f"{self.prefix}:rel:post:{language}:{term}"
+
+    def rel_holders(self, article_id: str) -> str:
+        return f"{self.prefix}:rel:in:{article_id}"
+
+    def rel_scratch(self, name: str) -> str:
+        return f"{self.prefix}:rel:tmp:{name}"
+
+    @property
+    def rel_df(self) -> str:
+        return f"{self.prefix}:rel:df"
+
+    @property
+    def rel_docs(self) -> str:
+        return f"{self.prefix}:rel:docs"
 
     @property
     def slugs(self) -> str:

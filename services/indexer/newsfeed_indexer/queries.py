@@ -14,6 +14,7 @@ from newsfeed_schemas.streams import INDEXER_GROUP
 from .cards import card_of
 from .feed import ALL, id_of_member, next_cursor, page_bounds
 from .keys import Keys
+from .related import Profile, decode_profile, reason
 
 __all__ = ["FeedPage", "ReadModel"]
 
@@ -58,9 +59,11 @@ class ReadModel:
         ranked = await self.redis.zrevrange(self.keys.related(article_id), 0, limit - 1, withscores=True)
         ids = [member.decode() for member, _ in ranked]
         documents = await self.documents(ids)
+        raws = await self.redis.mget([self.keys.rel_profile(a) for a in [article_id, *ids]]) if ids else [None]
+        profiles = [decode_profile(a, raw) if raw else None for a, raw in zip([article_id, *ids], raws, strict=True)]
         return [
-            {**card_of(doc), "score": round(score, 4)}
-            for doc, (_, score) in zip(documents, ranked, strict=True)
+            {**card_of(doc), "score": round(score, 4), "reason": _reason(profiles[0], other)}
+            for doc, (_, score), other in zip(documents, ranked, profiles[1:], strict=True)
             if doc is not None
         ]
 
@@ -108,6 +111,12 @@ class ReadModel:
             return {}, []
         consumers = await self.redis.xinfo_consumers(stream, INDEXER_GROUP)
         return group, [{"name": _name(c), "pending": int(c["pending"]), "idle_ms": int(c["idle"])} for c in consumers]
+
+
+def _reason(article: Profile | None, other: Profile | None) -> dict[str, Any]:
+    if article is None or other is None:
+        return {"tags": [], "terms": [], "text": ""}
+    return reason(article, other)
 
 
 def _name(info: dict[Any, Any]) -> str:

@@ -14,8 +14,11 @@ from .consumers import register_consumer
 from .keys import Keys
 from .recovery import Reclaimer
 from .redis_client import connect
+from .related_store import RelatedConfig, RelatedIndex, RelatedProjector
 from .settings import IndexerSettings
 from .store import ReadModelStore
+from .supervision import Supervisor
+from .trimming import Trimmer
 
 __all__ = ["IndexerService"]
 
@@ -29,24 +32,47 @@ class IndexerService:
         self.settings = settings
         self.keys = Keys(settings.prefix)
         self.redis: Redis = connect(settings.redis_url)
-        self.store = ReadModelStore(self.redis, self.keys, changes_maxlen=settings.changes_maxlen)
+        self.related = RelatedProjector(
+            RelatedIndex(self.redis, self.keys, RelatedConfig.of(settings)), changes_maxlen=settings.changes_maxlen
+        )
+        self.store = ReadModelStore(
+            self.redis,
+            self.keys,
+            changes_maxlen=settings.changes_maxlen,
+            projectors=[self.related] if settings.related_enabled else [],
+        )
         self.applier = Applier(self.store)
-        self.broker = RedisBroker(settings.redis_url, logger=logging.getLogger("newsfeed.faststream"))
-        register_consumer(self.broker, self.applier, settings)
+        self.broker = RedisBroker(
+            settings.redis_url,
+            logger=logging.getLogger("newsfeed.faststream"),
+            graceful_timeout=settings.shutdown_timeout_s / 2,
+        )
+        subscriber = register_consumer(self.broker, self.applier, settings)
         self.reclaimer = Reclaimer(self.redis, self.applier, settings, self.keys.streams.articles)
+        self.supervisor = Supervisor(
+            subscriber, self.store, self.reclaimer, consumer=settings.consumer, interval_s=settings.reclaim_interval_s
+        )
+        self.trimmer = Trimmer(
+            self.redis,
+            self.keys.streams.articles,
+            retention_s=settings.trim_retention_s,
+            interval_s=settings.trim_interval_s,
+        )
         self.started = False
 
     async def start(self) -> None:
         await self._ensure_group()
         await self.broker.start()
         self.reclaimer.start()
+        self.supervisor.start()
+        self.trimmer.start()
         self.started = True
         log.info("indexer %s consuming %s", self.settings.consumer, self.keys.streams.articles)
 
     async def stop(self) -> None:
         self.started = False
-        await self.reclaimer.stop()
-        await self.broker.stop()
+        await self.trimmer.stop()
+        await self.supervisor.graceful_stop(self.broker, self.settings.shutdown_timeout_s)
         await self.redis.aclose()
 
     async def _ensure_group(self) -> None:

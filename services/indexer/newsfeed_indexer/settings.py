@@ -30,3 +30,19 @@ class IndexerSettings(BaseSettings):
     reclaim_interval_s: float = Field(default=1.0, gt=0)
     max_deliveries: int = Field(default=5, ge=1, description="Deliveries before an entry is dead-lettered.")
     changes_maxlen: int = Field(default=100_000, ge=1000, description="Approximate cap of the change streams.")
+    related_enabled: bool = Field(default=True, description="Keep related-article links (off: feeds only).")
+    related_half_life_days: float = Field(
+        default=14.0, ge=0, description="Related links: recency half-life between two articles (0: no decay)."
+    )
+    related_postings: int = Field(
+        default=100, ge=10, le=10_000, description="Related links: most recent articles kept per term."
+    )
+    trim_interval_s: float = Field(
+        default=30.0, ge=0, description="How often the articles stream is trimmed (0: never; see trimming.py)."
+    )
+    trim_retention_s: float = Field(
+        default=7 * 86400, ge=0, description="Processed entries younger than this are kept (for replays)."
+    )
+    shutdown_timeout_s: float = Field(
+        default=10.0, gt=0, description="SIGTERM: how long the current batch may take before it is handed back."
+    )
