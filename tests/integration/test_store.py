@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import orjson
 import redis.asyncio as aioredis
+
 from newsfeed_indexer.entries import decode_entry
 from newsfeed_indexer.keys import Keys
 from newsfeed_indexer.store import ReadModelStore
 from newsfeed_schemas.streams import INDEXER_GROUP, encode_fields
-
 from tests.factories import published, updated
 
 

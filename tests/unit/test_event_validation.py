@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from newsfeed_schemas.articles import Article
-from newsfeed_schemas.events import ArticleDeleted, ArticleUnpublished, EventType, parse_event
 from pydantic import ValidationError
 
+from newsfeed_schemas.articles import Article
+from newsfeed_schemas.events import ArticleDeleted, ArticleUnpublished, EventType, parse_event
 from tests.factories import deleted, published, unpublished
 
 

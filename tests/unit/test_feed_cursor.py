@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from newsfeed_indexer.errors import InvalidCursor
 from newsfeed_indexer.feed import (
     decode_cursor,

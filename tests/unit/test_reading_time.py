@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from newsfeed_indexer.reading_time import image_seconds, reading_time_minutes
 from newsfeed_indexer.text import body_of, plain_text
 

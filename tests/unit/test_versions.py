@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from newsfeed_indexer.versions import Version, is_newer, version_of
 from newsfeed_schemas.events import EventType
 
