@@ -12,10 +12,15 @@ import uvicorn
 from fastapi import FastAPI
 from rich.console import Console
 
+from .cli_ops import dead_app, import_command, reindex_command
+
 __all__ = ["app"]
 
 app = typer.Typer(help="newsfeed: CMS events in, News Feed and related articles out.", no_args_is_help=True)
 console = Console(stderr=True)
+app.add_typer(dead_app, name="dead")
+app.command("reindex")(reindex_command)
+app.command("import")(import_command)
 
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 RedisUrl = Annotated[

@@ -1,0 +1,51 @@
+"""Operator commands run as an operator would: dead list / replay, reindex."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import System
+from tests.factories import published
+
+
+def _newsfeed(*args: str, redis_url: str, prefix: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "newsfeed", *args, "--redis-url", redis_url, "--prefix", prefix],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+async def test_dead_letters_are_listed_and_replayed(system: System, redis_server) -> None:
+    await system.publish(published("fine"))
+    await system.redis.xadd(f"{system.prefix}:articles", {"data": b"{broken", "type": b"x", "subject": b"y"})
+    stats = await system.caught_up()
+    assert stats["dead"] == 1
+
+    listed = _newsfeed("dead", "list", redis_url=redis_server.url, prefix=system.prefix)
+    assert listed.returncode == 0, listed.stderr
+    (line,) = listed.stdout.strip().splitlines()
+    letter = json.loads(line)
+    assert letter["subject"] == "y" and letter["error"]
+
+    replayed = _newsfeed("dead", "replay", redis_url=redis_server.url, prefix=system.prefix)
+    assert replayed.returncode == 0, replayed.stderr
+    assert "replayed 1" in replayed.stderr
+    assert (await system.redis.xlen(f"{system.prefix}:articles")) == 3
+
+
+async def test_reindex_rebuilds_feeds_and_related_lists(system: System, redis_server) -> None:
+    for minutes, article_id in enumerate(["a", "b", "c"]):
+        await system.publish(published(article_id, minutes=minutes, title=f"Storm warning {article_id}"))
+    await system.caught_up()
+    before = await system.feed_ids()
+    await system.redis.delete(f"{system.prefix}:feed:all")
+    assert await system.feed_ids() == []
+
+    done = _newsfeed("reindex", "--related", redis_url=redis_server.url, prefix=system.prefix)
+    assert done.returncode == 0, done.stderr
+    assert "rebuilt the feeds of 3" in done.stderr
+    assert await system.feed_ids() == before == ["c", "b", "a"]
+    related = (await system.http.get("/v1/articles/a/related")).json()["items"]
+    assert {card["id"] for card in related} <= {"b", "c"}
