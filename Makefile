@@ -21,3 +21,9 @@ types:
 
 schemas:
 	.venv/bin/python -m newsfeed_schemas.export
+
+bench:
+	.venv/bin/python -m bench.run --json bench/results.json
+
+bench-quick:
+	.venv/bin/python -m bench.run --quick
