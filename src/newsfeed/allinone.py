@@ -16,6 +16,7 @@ from newsfeed_publisher.errors import install_error_handlers
 from newsfeed_publisher.settings import PublisherSettings
 
 from .ops import ops_router
+from .specs import asyncapi_router
 
 __all__ = ["build_all_in_one_app"]
 
@@ -45,4 +46,5 @@ def build_all_in_one_app(publisher_settings: PublisherSettings, indexer_settings
     app.include_router(publisher.router)
     app.include_router(api.router)
     app.include_router(ops_router([publisher.ready, api.ready, consuming]))
+    app.include_router(asyncapi_router(publisher_settings.prefix))
     return app

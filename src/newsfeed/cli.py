@@ -33,6 +33,13 @@ Token = Annotated[
     str | None,
     typer.Option("--publisher-token", envvar="NEWSFEED_PUBLISHER_TOKEN", help="Bearer token(s) for CMS calls."),
 ]
+WebhookSecret = Annotated[
+    str | None,
+    typer.Option("--webhook-secret", envvar="NEWSFEED_WEBHOOK_SECRET", help="Standard Webhooks signing secret."),
+]
+GhostSecret = Annotated[
+    str | None, typer.Option("--ghost-secret", envvar="NEWSFEED_GHOST_SECRET", help="Ghost's webhook secret.")
+]
 Consumer = Annotated[
     str | None, typer.Option(envvar="NEWSFEED_CONSUMER", help="Consumer name (default: host name + pid).")
 ]
@@ -59,6 +66,8 @@ def up(
     redis_url: RedisUrl = None,
     prefix: Prefix = None,
     publisher_token: Token = None,
+    webhook_secret: WebhookSecret = None,
+    ghost_secret: GhostSecret = None,
     data_dir: Annotated[Path, typer.Option(help="Where the embedded Redis keeps its data.")] = Path(".newsfeed"),
 ) -> None:
     """The whole system in one process, on an embedded Redis when REDIS_URL is unset."""
@@ -77,7 +86,8 @@ def up(
         console.print(f"[green]embedded Redis[/] at {redis_url}, data in {embedded.data_dir}")
     try:
         common = _given(redis_url=redis_url, prefix=prefix)
-        publisher_settings = PublisherSettings(**common, **_given(publisher_token=publisher_token))
+        secrets = _given(publisher_token=publisher_token, webhook_secret=webhook_secret, ghost_secret=ghost_secret)
+        publisher_settings = PublisherSettings(**common, **secrets)
         indexer_settings = IndexerSettings(**common)
         base = f"http://{host}:{port}"
         console.print(f"CMS events:  POST {base}/v1/events   (batch: {base}/v1/events/batch)")
@@ -95,13 +105,23 @@ def publisher(
     redis_url: RedisUrl = None,
     prefix: Prefix = None,
     publisher_token: Token = None,
+    webhook_secret: WebhookSecret = None,
+    ghost_secret: GhostSecret = None,
 ) -> None:
     """The CMS-facing HTTP service."""
     from newsfeed_publisher.app import build_app
     from newsfeed_publisher.settings import PublisherSettings
 
     _logging()
-    settings = PublisherSettings(**_given(redis_url=redis_url, prefix=prefix, publisher_token=publisher_token))
+    settings = PublisherSettings(
+        **_given(
+            redis_url=redis_url,
+            prefix=prefix,
+            publisher_token=publisher_token,
+            webhook_secret=webhook_secret,
+            ghost_secret=ghost_secret,
+        )
+    )
     _serve(build_app(settings), host, port)
 
 

@@ -28,7 +28,7 @@ def _run(redis_url: str | None, prefix: str | None, work: Callable[[Any, Any, An
     from newsfeed_indexer.redis_client import connect
     from newsfeed_indexer.settings import IndexerSettings
 
-    given = {k: v for k, v in (("redis_url", redis_url), ("prefix", prefix)) if v is not None}
+    given: dict[str, Any] = {k: v for k, v in (("redis_url", redis_url), ("prefix", prefix)) if v is not None}
     settings = IndexerSettings(**given)
 
     async def main() -> T:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from redis.asyncio import Redis
 
 from newsfeed.ops import ops_router
+from newsfeed.specs import asyncapi_router
 
 from .api import build_read_router, install_read_error_handlers
 from .keys import Keys
@@ -51,6 +52,7 @@ def build_api_app(settings: IndexerSettings) -> FastAPI:
     install_read_error_handlers(app)
     app.include_router(api.router)
     app.include_router(ops_router([api.ready]))
+    app.include_router(asyncapi_router(settings.prefix))
     return app
 
 

@@ -1,7 +1,8 @@
 """Idempotent, atomic append of accepted events to `{prefix}:articles`.
 
-One Lua script checks the event id, XADDs the entry and remembers the id with
-its stream id. A script runs atomically (and is written to the AOF as one
+One Lua script checks each event id, XADDs the entry and remembers the id with
+its stream id; a whole batch goes in one run (one round trip, the events packed
+as MessagePack). A script runs atomically (and is written to the AOF as one
 MULTI/EXEC), so no crash can leave an id marked as seen without its entry, and
 a retried id never makes a second entry.
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import msgpack
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -24,13 +26,22 @@ from newsfeed_schemas.streams import DATA_FIELD, SUBJECT_FIELD, TYPE_FIELD, Stre
 
 __all__ = ["Appended", "Appender", "dedupe_key"]
 
+# ARGV: ttl seconds, MessagePack of [[dedupe key, data, type, subject]*] -> [[stream id, duplicate]*]
 _APPEND = f"""
-local seen = redis.call('GET', KEYS[1])
-if seen then return {{seen, 1}} end
-local id = redis.call('XADD', KEYS[2], '*',
-  '{DATA_FIELD}', ARGV[2], '{TYPE_FIELD}', ARGV[3], '{SUBJECT_FIELD}', ARGV[4])
-redis.call('SET', KEYS[1], id, 'EX', ARGV[1])
-return {{id, 0}}
+local ttl = ARGV[1]
+local replies = {{}}
+for i, event in ipairs(cmsgpack.unpack(ARGV[2])) do
+  local seen = redis.call('GET', event[1])
+  if seen then
+    replies[i] = {{seen, 1}}
+  else
+    local id = redis.call('XADD', KEYS[1], '*',
+      '{DATA_FIELD}', event[2], '{TYPE_FIELD}', event[3], '{SUBJECT_FIELD}', event[4])
+    redis.call('SET', event[1], id, 'EX', ttl)
+    replies[i] = {{id, 0}}
+  end
+end
+return replies
 """
 
 
@@ -73,21 +84,14 @@ class Appender:
         return result
 
     async def append_many(self, events: list[ArticleEvent]) -> list[Appended]:
-        """Append in one round trip; each append is atomic on its own."""
+        """Append in one script run: one round trip, each event checked and appended in order."""
         if not events:
             return []
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for event in events:
-                assert self._script is not None
-                await self._script(keys=self._keys(event), args=self._args(event), client=pipe)
-            replies = await pipe.execute()
+        assert self._script is not None
+        batch = [[dedupe_key(self.prefix, e.id), dump_event(e), e.type.value, e.subject] for e in events]
+        packed = msgpack.packb(batch, use_bin_type=False)
+        replies = await self._script(keys=[self.stream], args=[self.dedupe_ttl_s, packed], client=self.redis)
         return [
             Appended(event.id, stream_id.decode(), bool(flag))
             for event, (stream_id, flag) in zip(events, replies, strict=True)
         ]
-
-    def _keys(self, event: ArticleEvent) -> list[str]:
-        return [dedupe_key(self.prefix, event.id), self.stream]
-
-    def _args(self, event: ArticleEvent) -> list[str | bytes | int]:
-        return [self.dedupe_ttl_s, dump_event(event), event.type.value, event.subject]

@@ -1,7 +1,8 @@
 """Errors of the publisher and the HTTP answers they map to, in one place.
 
 PublisherError
-├── Unauthorized        missing or wrong bearer token            401
+├── Unauthorized        no valid bearer token or signature        401
+├── UnknownWebhook      a Ghost webhook event we do not serve      404
 ├── PayloadTooLarge     body or batch over the configured limit   413
 └── InvalidEvents       envelope(s) that fail validation           422
 StoreUnavailable        Redis unreachable or timing out            503 + Retry-After
@@ -23,6 +24,7 @@ __all__ = [
     "PayloadTooLarge",
     "PublisherError",
     "Unauthorized",
+    "UnknownWebhook",
     "install_error_handlers",
 ]
 
@@ -39,8 +41,15 @@ class PublisherError(Exception):
 class Unauthorized(PublisherError):
     status = 401
 
-    def __init__(self) -> None:
-        super().__init__("a valid 'Authorization: Bearer <token>' header is required")
+    def __init__(self, detail: str = "a valid 'Authorization: Bearer <token>' header is required") -> None:
+        super().__init__(detail)
+
+
+class UnknownWebhook(PublisherError):
+    status = 404
+
+    def __init__(self, event: str) -> None:
+        super().__init__(f"no Ghost webhook {event!r}; see docs/cms-integration.md for the served events")
 
 
 class PayloadTooLarge(PublisherError):

@@ -1,30 +1,33 @@
-"""CMS-facing routes: `POST /v1/events` and `POST /v1/events/batch`."""
+"""CMS-facing routes: `POST /v1/events`, `POST /v1/events/batch` (and Ghost's, in `webhooks.py`)."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from newsfeed.responses import JSON
+from newsfeed_schemas.events import ArticleEvent
 
 from .appender import Appender
-from .errors import PayloadTooLarge, Unauthorized
+from .auth import Authenticator
+from .errors import PayloadTooLarge
 from .metrics import EVENTS_ACCEPTED, EVENTS_DUPLICATE, EVENTS_REFUSED
 from .settings import PublisherSettings
 from .validation import parse_batch_body, parse_one, validate_item
 
-__all__ = ["build_router"]
+__all__ = ["answer_one", "build_router"]
 
 
 def build_router(settings: PublisherSettings, appender: Appender) -> APIRouter:
+    from .webhooks import build_ghost_router
+
     router = APIRouter(tags=["CMS events"])
-    tokens = [t.encode() for t in settings.tokens()]
+    auth = Authenticator(settings)
 
     async def read_body(request: Request) -> bytes:
-        _authorize(request, tokens)
         body = await request.body()
+        auth.events(request.headers, body)
         if len(body) > settings.max_body_bytes:
             raise PayloadTooLarge("the request body", settings.max_body_bytes)
         return body
@@ -41,12 +44,7 @@ def build_router(settings: PublisherSettings, appender: Appender) -> APIRouter:
         except Exception:
             EVENTS_REFUSED.inc()
             raise
-        appended = await appender.append(event)
-        if appended.duplicate:
-            EVENTS_DUPLICATE.inc()
-            return JSON({"id": event.id, "stream_id": appended.stream_id, "duplicate": True}, 200)
-        EVENTS_ACCEPTED.inc()
-        return JSON({"id": event.id, "stream_id": appended.stream_id}, 202)
+        return await answer_one(appender, event)
 
     @router.post(
         "/v1/events/batch",
@@ -57,7 +55,7 @@ def build_router(settings: PublisherSettings, appender: Appender) -> APIRouter:
         items = parse_batch_body(body, request.headers.get("content-type", ""), settings.max_batch_items)
         checked = [validate_item(item) for item in items]
         valid = [c for c in checked if not isinstance(c, list)]
-        appended = iter(await appender.append_many(valid))  # type: ignore[arg-type]
+        appended = iter(await appender.append_many(valid))
         results: list[dict[str, Any]] = []
         for index, outcome in enumerate(checked):
             if isinstance(outcome, list):
@@ -80,7 +78,18 @@ def build_router(settings: PublisherSettings, appender: Appender) -> APIRouter:
         EVENTS_REFUSED.inc(summary["refused"])
         return JSON({**summary, "results": results}, 200)
 
+    router.include_router(build_ghost_router(settings, appender, auth))
     return router
+
+
+async def answer_one(appender: Appender, event: ArticleEvent) -> JSON:
+    """Append one event: 202 when new, 200 with the first stream id when a duplicate."""
+    appended = await appender.append(event)
+    if appended.duplicate:
+        EVENTS_DUPLICATE.inc()
+        return JSON({"id": event.id, "stream_id": appended.stream_id, "duplicate": True}, 200)
+    EVENTS_ACCEPTED.inc()
+    return JSON({"id": event.id, "stream_id": appended.stream_id}, 202)
 
 
 def _summarize(results: list[dict[str, Any]]) -> dict[str, int]:
@@ -89,14 +98,3 @@ def _summarize(results: list[dict[str, Any]]) -> dict[str, int]:
         "duplicate": sum(r["status"] == 200 for r in results),
         "refused": sum(r["status"] == 422 for r in results),
     }
-
-
-def _authorize(request: Request, tokens: list[bytes]) -> None:
-    """Bearer-token check in constant time; open when no token is configured."""
-    if not tokens:
-        return
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    candidate = given.strip().encode()
-    matches = [hmac.compare_digest(candidate, token) for token in tokens]
-    if scheme.lower() != "bearer" or not any(matches):
-        raise Unauthorized

@@ -16,6 +16,11 @@ class PublisherSettings(BaseSettings):
     publisher_token: SecretStr | None = Field(
         default=None, description="Bearer token(s), comma-separated. Unset: open (development)."
     )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Standard Webhooks secret (`whsec_<base64>` or text) for signed CMS calls."
+    )
+    ghost_secret: SecretStr | None = Field(default=None, description="Ghost's webhook secret (X-Ghost-Signature).")
+    signature_tolerance_s: int = Field(default=300, ge=1, description="Replay window of signed requests.")
     dedupe_ttl_s: int = Field(default=30 * 24 * 3600, ge=60, description="How long an event id is remembered as seen.")
     max_batch_items: int = Field(default=5_000, ge=1)
     max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)

@@ -1,0 +1,161 @@
+"""Ghost's post webhooks and export rows mapped onto newsfeed's envelope (pure; no I/O).
+
+What Ghost sends (from its source): the body is `{"post": {"current": {...},
+"previous": {...}}}` and names no event, so each event has its own URL;
+`previous` holds only the keys that changed; on `post.deleted` `current` is `{}`
+and `previous` has neither tags nor url, so a delete goes by id alone. One editor
+action sends two webhooks (publish: `post.published` + `post.edited`; deleting a
+live post: `post.unpublished` then `post.deleted`). Ghost sends no delivery id,
+so the event id is derived from (event, post id, updated_at): a retry of the
+same webhook is a duplicate, a later edit is a new event.
+
+Only `public` posts enter the public feed: a members-only or paid post maps to
+`article.unpublished`, which also takes it down if it was public before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Any
+
+from newsfeed_schemas.articles import to_millis
+
+__all__ = [
+    "HANDLED_EVENTS",
+    "IGNORED_EVENTS",
+    "SOURCE",
+    "article_from_post",
+    "envelope_from_post",
+    "envelope_from_webhook",
+    "sign",
+    "signature_is_valid",
+]
+
+SOURCE = "cms/ghost"
+HANDLED_EVENTS = frozenset({"post.published", "post.published.edited", "post.unpublished", "post.deleted"})
+IGNORED_EVENTS = frozenset({"post.added", "post.edited"})
+
+
+def _millis(value: Any) -> int | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return to_millis(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def _primary_first(items: Any, primary: Any) -> list[dict[str, Any]]:
+    listed = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    if isinstance(primary, dict) and primary.get("id") is not None:
+        listed.sort(key=lambda item: item.get("id") != primary["id"])
+    return listed
+
+
+def article_from_post(post: dict[str, Any]) -> dict[str, Any]:
+    """A Ghost post (webhook `current`, or a joined export row) as Article data."""
+    data: dict[str, Any] = {
+        "id": post.get("id"),
+        "revision": _millis(post.get("updated_at")),
+        "slug": post.get("slug"),
+        "title": post.get("title"),
+        "excerpt": post.get("custom_excerpt") or post.get("excerpt"),
+        "html": post.get("html"),
+        "text": post.get("plaintext"),
+        "published_at": post.get("published_at"),
+        "updated_at": post.get("updated_at"),
+        "url": post.get("url"),
+        "tags": [
+            {"slug": t.get("slug"), "name": t.get("name")}
+            for t in _primary_first(post.get("tags"), post.get("primary_tag"))
+            if t.get("visibility", "public") == "public"
+        ],
+        "authors": [
+            {"slug": a.get("slug"), "name": a.get("name"), "bio": a.get("bio")}
+            for a in _primary_first(post.get("authors"), post.get("primary_author"))
+        ],
+    }
+    if post.get("feature_image"):
+        data["feature_image"] = {
+            "url": post["feature_image"],
+            "alt": post.get("feature_image_alt"),
+            "caption": post.get("feature_image_caption"),
+        }
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def _is_public(post: dict[str, Any]) -> bool:
+    return post.get("status") == "published" and post.get("visibility", "public") == "public"
+
+
+def envelope_from_post(post: dict[str, Any], event_type: str, *, event_id: str) -> dict[str, Any]:
+    """The envelope of one article event about `post`; a non-public post becomes `article.unpublished`."""
+    if event_type in {"article.published", "article.updated"} and not _is_public(post):
+        event_type = "article.unpublished"
+    if event_type == "article.unpublished":
+        data: dict[str, Any] = {"id": post.get("id"), "revision": _millis(post.get("updated_at"))}
+    elif event_type == "article.deleted":
+        data = {"id": post.get("id")}
+        revision = _millis(post.get("updated_at"))
+        if revision is not None:
+            data["revision"] = revision
+    else:
+        data = article_from_post(post)
+    return {
+        "specversion": "1.0",
+        "id": event_id,
+        "source": SOURCE,
+        "type": event_type,
+        "subject": post.get("id"),
+        "time": post.get("updated_at"),
+        "datacontenttype": "application/json",
+        "data": data,
+    }
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+_EVENT_TYPES = {
+    "post.published": "article.published",
+    "post.published.edited": "article.updated",
+    "post.unpublished": "article.unpublished",
+    "post.deleted": "article.deleted",
+}
+
+
+def envelope_from_webhook(event: str, body: Any) -> dict[str, Any] | None:
+    """The envelope for one Ghost webhook, or None for an event that changes nothing public.
+
+    A malformed body yields an envelope that fails validation (with field errors)
+    rather than an exception here.
+    """
+    if event in IGNORED_EVENTS:
+        return None
+    if event not in HANDLED_EVENTS:
+        raise KeyError(event)
+    wrapper = _mapping(body.get("post") if isinstance(body, dict) else None)
+    current, previous = _mapping(wrapper.get("current")), _mapping(wrapper.get("previous"))
+    # On post.deleted `current` is {}: the post lives on only in `previous`.
+    post = current if current else previous
+    event_id = f"ghost:{event}:{post.get('id')}:{post.get('updated_at')}"
+    return envelope_from_post(post, _EVENT_TYPES[event], event_id=event_id)
+
+
+def sign(secret: str, body: bytes, timestamp_ms: int) -> str:
+    """The `X-Ghost-Signature` value Ghost sends: HMAC-SHA256 of body + timestamp (ms)."""
+    digest = hmac.new(secret.encode(), body + str(timestamp_ms).encode(), hashlib.sha256).hexdigest()
+    return f"sha256={digest}, t={timestamp_ms}"
+
+
+def signature_is_valid(secret: str, header: str, body: bytes, *, now_ms: int, tolerance_ms: int) -> bool:
+    """Check `X-Ghost-Signature` in constant time; a timestamp outside the window is refused."""
+    parts = dict(part.strip().partition("=")[::2] for part in header.split(",") if "=" in part)
+    given, stamp = parts.get("sha256", ""), parts.get("t", "")
+    if not stamp.isdigit() or abs(now_ms - int(stamp)) > tolerance_ms:
+        return False
+    expected = sign(secret, body, int(stamp)).partition(",")[0].removeprefix("sha256=")
+    return hmac.compare_digest(given.encode(), expected.encode())

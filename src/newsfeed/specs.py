@@ -1,0 +1,119 @@
+"""The AsyncAPI document of every stream and the OpenAPI documents of the HTTP services.
+
+    python -m newsfeed.specs [OUTPUT_DIR]     # writes schemas/asyncapi.json, schemas/openapi-*.json
+
+Generated from the code: the indexer's FastStream subscriber as registered by
+`newsfeed_indexer.consumers`, plus the publishers of the four streams with their
+pydantic payloads. Channel names use the default prefix `newsfeed`; another
+prefix replaces it. A test fails when the committed files drift.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+
+import orjson
+from fastapi import APIRouter
+from faststream.redis import RedisBroker
+from faststream.specification import AsyncAPI
+
+from newsfeed_schemas.changes import FeedChange, RelatedChange
+from newsfeed_schemas.events import ArticleEvent
+from newsfeed_schemas.streams import StreamNames
+
+from .responses import JSON
+
+__all__ = ["DEFAULT_DIR", "asyncapi_document", "asyncapi_router", "openapi_documents", "render_specs", "write_specs"]
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "schemas"
+_REDIS_URL = "redis://localhost:6379"
+
+
+def asyncapi_document(prefix: str = "newsfeed") -> dict[str, Any]:
+    """AsyncAPI 3.0 of `{prefix}:articles`, `:feed-changes`, `:related-changes` and `:articles:dead`."""
+    from newsfeed_indexer.consumers import register_consumer
+    from newsfeed_indexer.entries import EntryFormat
+    from newsfeed_indexer.settings import IndexerSettings
+
+    streams = StreamNames(prefix)
+    broker = RedisBroker(_REDIS_URL)
+    register_consumer(broker, cast(Any, None), IndexerSettings(prefix=prefix, consumer="indexer-1"))
+    channels = [
+        (streams.articles, "publish-articles", "One accepted CMS event: the CloudEvents envelope.", ArticleEvent),
+        (streams.feed_changes, "publish-feed-changes", "What an applied event changed in which feed.", FeedChange),
+        (
+            streams.related_changes,
+            "publish-related-changes",
+            "An article's related list as it now stands.",
+            RelatedChange,
+        ),
+        (streams.dead, "publish-dead-letters", "Events that failed N times, with the error.", dict[str, Any]),
+    ]
+    for stream, title, description, schema in channels:
+        broker.publisher(stream=stream, title=title, description=description, schema=schema, message_format=EntryFormat)
+    spec = AsyncAPI(
+        broker,
+        title="newsfeed streams",
+        version="1",
+        description=(
+            "Redis Streams of newsfeed. Each entry has the fields `data` (payload JSON), `type` and `subject`; "
+            "see docs/downstream.md."
+        ),
+    )
+    return cast(dict[str, Any], spec.to_specification().to_jsonable())
+
+
+def openapi_documents() -> dict[str, dict[str, Any]]:
+    """OpenAPI of `newsfeed publisher` and `newsfeed api` (the all-in-one app serves both)."""
+    from newsfeed_indexer.app import build_api_app
+    from newsfeed_indexer.settings import IndexerSettings
+    from newsfeed_publisher.app import build_app
+    from newsfeed_publisher.settings import PublisherSettings
+
+    publisher = build_app(PublisherSettings(redis_url=_REDIS_URL, publisher_token=None))
+    api = build_api_app(IndexerSettings(redis_url=_REDIS_URL, consumer="docs"))
+    return {"publisher": publisher.openapi(), "api": api.openapi()}
+
+
+def _dump(document: dict[str, Any]) -> bytes:
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def render_specs() -> dict[str, bytes]:
+    """File name -> content of every committed spec file."""
+    files = {"asyncapi.json": _dump(asyncapi_document())}
+    files.update({f"openapi-{name}.json": _dump(doc) for name, doc in openapi_documents().items()})
+    return files
+
+
+def write_specs(directory: Path = DEFAULT_DIR) -> list[Path]:
+    written = []
+    for name, content in render_specs().items():
+        (directory / name).write_bytes(content)
+        written.append(directory / name)
+    return written
+
+
+@cache
+def _cached_asyncapi(prefix: str) -> dict[str, Any]:
+    return asyncapi_document(prefix)
+
+
+def asyncapi_router(prefix: str) -> APIRouter:
+    """`GET /docs/asyncapi`: the AsyncAPI document (JSON) of this site's streams."""
+    router = APIRouter(tags=["documentation"])
+
+    @router.get("/docs/asyncapi", summary="AsyncAPI document of the streams")
+    async def get_asyncapi() -> JSON:
+        return JSON(_cached_asyncapi(prefix))
+
+    return router
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_DIR
+    for path in write_specs(target):
+        print(path)

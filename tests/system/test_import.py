@@ -1,0 +1,95 @@
+"""Backfill: a Ghost export of 1,000 posts through the batch endpoint, resumable."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from newsfeed.importer import import_file
+from tests.conftest import System
+from tests.factories import published
+
+
+def ghost_export(posts: int, drafts: int = 5) -> dict[str, Any]:
+    """A Ghost admin "Export content" file: db[0].data with posts, tags, posts_tags, users, posts_authors."""
+    base = datetime(2024, 1, 1, tzinfo=UTC)
+    rows, posts_tags, posts_authors = [], [], []
+    for n in range(posts + drafts):
+        at = (base + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        post_id = f"{n:024x}"
+        rows.append(
+            {
+                "id": post_id,
+                "uuid": f"00000000-0000-4000-8000-{n:012x}",
+                "title": f"Post {n}",
+                "slug": f"post-{n}",
+                "html": f"<p>Body of post {n}.</p>",
+                "plaintext": f"Body of post {n}.",
+                "feature_image": None,
+                "type": "post",
+                "status": "published" if n < posts else "draft",
+                "visibility": "public",
+                "created_at": at,
+                "updated_at": at,
+                "published_at": at if n < posts else None,
+                "custom_excerpt": None,
+            }
+        )
+        posts_tags += [
+            {"id": f"pt{n}a", "post_id": post_id, "tag_id": "t-news", "sort_order": 1},
+            {"id": f"pt{n}b", "post_id": post_id, "tag_id": f"t-{n % 7}", "sort_order": 0},
+        ]
+        posts_authors.append({"id": f"pa{n}", "post_id": post_id, "author_id": "u1", "sort_order": 0})
+    tags = [{"id": "t-news", "name": "News", "slug": "news", "visibility": "public"}] + [
+        {"id": f"t-{k}", "name": f"Topic {k}", "slug": f"topic-{k}", "visibility": "public"} for k in range(7)
+    ]
+    users = [{"id": "u1", "name": "Anna", "slug": "anna", "bio": "Reporter.", "email": "anna@example.com"}]
+    data = {"posts": rows, "tags": tags, "posts_tags": posts_tags, "users": users, "posts_authors": posts_authors}
+    return {"db": [{"meta": {"exported_on": 0, "version": "5.80.0"}, "data": data}]}
+
+
+async def test_ghost_export_of_1000_posts_imports(system: System, tmp_path: Path) -> None:
+    path = tmp_path / "ghost.json"
+    path.write_bytes(orjson.dumps(ghost_export(1000)))
+    base_url = str(system.http.base_url)
+    summary = await asyncio.to_thread(import_file, path, base_url, None, 300, True, None)
+    assert (summary.total, summary.accepted, summary.duplicate, summary.refused, summary.skipped) == (
+        1000,
+        1000,
+        0,
+        0,
+        5,
+    )
+    stats = await system.caught_up(timeout=60)
+    assert stats["articles"] == 1000
+    cards = (await system.feed(limit=1))["items"]
+    assert cards[0]["title"] == "Post 999"
+    assert cards[0]["tags"][0]["slug"] == "topic-5"  # sort_order 0 is the primary tag
+    assert await system.feed_ids(tag="news", limit=3) == [f"{n:024x}" for n in (999, 998, 997)]
+
+
+async def test_an_interrupted_ndjson_import_resumes(system: System, tmp_path: Path) -> None:
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(b"\n".join(orjson.dumps(published(f"a{n}", minutes=n)) for n in range(10)) + b"\n{}\n")
+    state = tmp_path / "state.json"
+    # A first run that stopped after its first batch of 4.
+    state.write_text(
+        json.dumps(
+            {
+                "source": str(path.resolve()),
+                "size": path.stat().st_size,
+                "offset": 4,
+                "summary": {"accepted": 4, "duplicate": 0, "refused": 0, "skipped": 0, "total": 11, "resumed_from": 0},
+            }
+        )
+    )
+    summary = await asyncio.to_thread(import_file, path, str(system.http.base_url), None, 4, False, state)
+    assert (summary.resumed_from, summary.accepted, summary.refused) == (4, 4 + 6, 1)
+    assert json.loads(state.read_text())["offset"] == 11
+    again = await asyncio.to_thread(import_file, path, str(system.http.base_url), None, 4, False, tmp_path / "fresh")
+    assert (again.accepted, again.duplicate, again.refused) == (4, 6, 1)

@@ -1,0 +1,75 @@
+"""Ghost webhooks onto envelopes, and Ghost's signature (pure, no Redis)."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsfeed_publisher.ghost import envelope_from_webhook, sign, signature_is_valid
+from newsfeed_schemas.events import EventType, parse_event
+from tests.ghost_payloads import GhostPost
+
+
+def test_publish_maps_every_field_primary_tag_first() -> None:
+    (event, body), _ = GhostPost("p1").publish()
+    envelope = envelope_from_webhook(event, body)
+    assert envelope is not None
+    parsed = parse_event(envelope)
+    assert parsed.type is EventType.PUBLISHED
+    data = envelope["data"]
+    assert [t["slug"] for t in data["tags"]] == ["world", "weather"]
+    assert data["authors"] == [{"slug": "anna", "name": "Anna", "bio": "Reporter."}]
+    assert data["feature_image"] == {
+        "url": "https://news.example.com/content/images/storm.jpg",
+        "alt": "Dark clouds",
+        "caption": "Over the bay",
+    }
+    assert data["text"].startswith("A storm") and data["html"].startswith("<p>")
+    assert data["excerpt"] == "A storm is coming."
+    assert parsed.revision == data["revision"] > 0
+
+
+def test_event_id_is_deterministic_and_changes_with_each_edit() -> None:
+    post = GhostPost("p1")
+    (event, body), _ = post.publish()
+    assert envelope_from_webhook(event, body) == envelope_from_webhook(event, body)
+    (edit, edited), _ = post.edit(title="New")
+    first, second = envelope_from_webhook(event, body), envelope_from_webhook(edit, edited)
+    assert first and second and first["id"] != second["id"]
+    assert second["type"] == "article.updated"
+
+
+def test_delete_goes_by_id_alone() -> None:
+    post = GhostPost("p1")
+    post.publish()
+    pairs = post.delete()
+    assert [event for event, _ in pairs] == ["post.unpublished", "post.deleted"]
+    envelope = envelope_from_webhook(*pairs[1])
+    assert envelope is not None
+    assert parse_event(envelope).type is EventType.DELETED
+    assert envelope["data"]["id"] == "p1"
+
+
+def test_non_public_post_maps_to_unpublished() -> None:
+    (event, body), _ = GhostPost("p1", visibility="paid").publish()
+    envelope = envelope_from_webhook(event, body)
+    assert envelope is not None and parse_event(envelope).type is EventType.UNPUBLISHED
+
+
+@pytest.mark.parametrize("event", ["post.edited", "post.added"])
+def test_ignored_events(event: str) -> None:
+    assert envelope_from_webhook(event, {"post": {"current": {}, "previous": {}}}) is None
+
+
+@pytest.mark.parametrize(
+    ("signed_at", "now", "body", "valid"),
+    [
+        (1_000_000, 1_000_000, b"{}", True),
+        (1_000_000, 1_000_000 + 299_000, b"{}", True),
+        (1_000_000, 1_000_000 + 301_000, b"{}", False),
+        (1_000_000, 1_000_000, b"{ }", False),
+    ],
+)
+def test_ghost_signature(signed_at: int, now: int, body: bytes, valid: bool) -> None:
+    header = sign("s3cret", b"{}", signed_at)
+    assert signature_is_valid("s3cret", header, body, now_ms=now, tolerance_ms=300_000) is valid
+    assert not signature_is_valid("other", header, b"{}", now_ms=signed_at, tolerance_ms=300_000)

@@ -1,0 +1,53 @@
+"""Standard Webhooks signatures and the publisher's auth rule (pure, no Redis)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from newsfeed_publisher.auth import Authenticator
+from newsfeed_publisher.errors import Unauthorized
+from newsfeed_publisher.settings import PublisherSettings
+from newsfeed_publisher.signatures import secret_key, sign, verify
+
+KEY = b"0123456789abcdef"
+SECRET = "whsec_" + base64.b64encode(KEY).decode()
+
+
+def headers(body: bytes, *, at: int, key: bytes = KEY, msg_id: str = "msg_1") -> dict[str, str]:
+    return {"webhook-id": msg_id, "webhook-timestamp": str(at), "webhook-signature": sign(key, msg_id, at, body)}
+
+
+def test_whsec_secret_is_base64_decoded() -> None:
+    assert secret_key(SECRET) == KEY
+    assert secret_key("plain") == b"plain"
+
+
+@pytest.mark.parametrize(
+    ("now", "valid"), [(1000, True), (1000 + 300, True), (1000 - 300, True), (1000 + 301, False), (699, False)]
+)
+def test_tolerance_window(now: int, valid: bool) -> None:
+    assert verify(KEY, headers(b"{}", at=1000), b"{}", now_s=now) is valid
+
+
+def test_any_of_several_signatures_and_tampering() -> None:
+    given = headers(b"{}", at=1000)
+    given["webhook-signature"] = "v1,bm90LWl0 " + given["webhook-signature"]
+    assert verify(KEY, given, b"{}", now_s=1000)
+    assert not verify(KEY, given, b'{"x":1}', now_s=1000)
+    assert not verify(b"other", given, b"{}", now_s=1000)
+
+
+def test_token_or_signature() -> None:
+    settings = PublisherSettings(publisher_token="tok", webhook_secret=SECRET)
+    auth = Authenticator(settings, clock=lambda: 1000.0)
+    auth.events({"authorization": "Bearer tok"}, b"{}")
+    auth.events(headers(b"{}", at=1000), b"{}")
+    for bad in [{}, {"authorization": "Bearer nope"}, headers(b"{}", at=1000 - 3600)]:
+        with pytest.raises(Unauthorized):
+            auth.events(bad, b"{}")
+
+
+def test_open_without_token_or_secret() -> None:
+    Authenticator(PublisherSettings(publisher_token=None, webhook_secret=None)).events({}, b"{}")

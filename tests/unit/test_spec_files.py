@@ -1,0 +1,33 @@
+"""The committed AsyncAPI and OpenAPI documents match the code."""
+
+from __future__ import annotations
+
+from newsfeed.specs import DEFAULT_DIR, asyncapi_document, render_specs
+
+
+def test_committed_specs_match_the_code() -> None:
+    rendered = render_specs()
+    stale = sorted(name for name, content in rendered.items() if (DEFAULT_DIR / name).read_bytes() != content)
+    assert not stale, f"run `python -m newsfeed.specs`; stale: {stale}"
+
+
+def test_asyncapi_documents_every_stream_with_its_payload() -> None:
+    document = asyncapi_document("site")
+    addresses = {channel["address"] for channel in document["channels"].values()}
+    assert addresses == {"site:articles", "site:feed-changes", "site:related-changes", "site:articles:dead"}
+    schemas = document["components"]["schemas"]
+    assert {"FeedChange", "RelatedChange"} <= set(schemas)
+    assert any("ArticlePublished" in name for name in schemas)
+
+
+async def test_api_app_serves_asyncapi() -> None:
+    import httpx
+
+    from newsfeed_indexer.app import build_api_app
+    from newsfeed_indexer.settings import IndexerSettings
+
+    app = build_api_app(IndexerSettings(redis_url="redis://127.0.0.1:1/0", prefix="site", consumer="docs"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
+        response = await http.get("/docs/asyncapi")
+    assert response.status_code == 200
+    assert response.json()["asyncapi"] == "3.0.0"
