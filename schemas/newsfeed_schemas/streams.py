@@ -11,6 +11,7 @@ An entry has three fields, readable by a plain `XREADGROUP` in any language:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,8 @@ def encode_fields(payload: dict[str, Any], *, type_: str, subject: str) -> dict[
     }
 
 
-def decode_fields(fields: dict[bytes, bytes] | dict[str, Any]) -> Any:
+def decode_fields(fields: Mapping[bytes, bytes] | Mapping[str, Any]) -> Any:
     """The decoded `data` field of an entry (raises KeyError / orjson.JSONDecodeError)."""
-    raw = fields.get(DATA_FIELD.encode()) if DATA_FIELD.encode() in fields else fields[DATA_FIELD]  # type: ignore[call-overload]
+    by_name: Mapping[Any, Any] = fields
+    raw = by_name[DATA_FIELD.encode()] if DATA_FIELD.encode() in by_name else by_name[DATA_FIELD]
     return orjson.loads(raw)

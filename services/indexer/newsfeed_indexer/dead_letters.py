@@ -57,7 +57,7 @@ def _letter(entry_id: bytes, fields: dict[bytes, bytes]) -> DeadLetter:
 
 async def list_dead(redis: Redis, keys: Keys, count: int = 100) -> list[DeadLetter]:
     """The oldest `count` dead letters."""
-    rows = await redis.xrange(keys.streams.dead, count=count)
+    rows: Any = await redis.xrange(keys.streams.dead, count=count)
     return [_letter(entry_id, fields) for entry_id, fields in rows]
 
 

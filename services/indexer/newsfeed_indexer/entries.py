@@ -28,7 +28,7 @@ class EntryFormat(MessageFormat):
     """Payload JSON in `data`; `type` and `subject` surface as message headers."""
 
     @classmethod
-    async def encode(cls, **kwargs: Any) -> bytes:  # type: ignore[override]
+    async def encode(cls, **kwargs: Any) -> bytes:
         built = await cls.build(**kwargs)
         return built.data
 

@@ -21,5 +21,5 @@ return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) + 1
 
 async def delete_consumer_if_idle(redis: Redis, stream: str, consumer: str, group: str = INDEXER_GROUP) -> bool:
     """Delete `consumer` from `group` if, at that instant, it holds no pending entry."""
-    deleted = await redis.eval(_DELETE_IF_IDLE, 1, stream, group, consumer)  # type: ignore[misc]
+    deleted = await redis.eval(_DELETE_IF_IDLE, 1, stream, group, consumer)
     return bool(deleted)

@@ -74,7 +74,7 @@ class OpBatch:
         self.command("DEL", *names)
 
     def hset(
-        self, name: str, key: str | None = None, value: Arg | None = None, mapping: Mapping[str, Arg] | None = None
+        self, name: str, key: str | None = None, value: Arg | None = None, mapping: Mapping[Any, Any] | None = None
     ) -> None:
         pairs: list[Arg] = [key, value] if key is not None and value is not None else []
         for field, item in (mapping or {}).items():
@@ -106,7 +106,7 @@ class OpBatch:
         self.command("EXPIRE", name, seconds)
 
     def xadd(
-        self, name: str, fields: Mapping[Arg, Arg], maxlen: int | None = None, approximate: bool = True
+        self, name: str, fields: Mapping[Any, Any], maxlen: int | None = None, approximate: bool = True
     ) -> None:
         trim: list[Arg] = ["MAXLEN", "~" if approximate else "=", maxlen] if maxlen else []
         flat: list[Arg] = []

@@ -108,7 +108,7 @@ def _take_down(prev: Stored | None, event: ArticleEvent, version: Version, state
 
 def _delta(feed: str, kind: str, article_id: str) -> FeedDelta:
     """A one-article delta; built without validation (it runs for every feed of every event)."""
-    lists: dict[str, list[str]] = {"inserted": [], "moved": [], "updated": [], "removed": []}
+    lists: dict[str, Any] = {"inserted": [], "moved": [], "updated": [], "removed": []}
     lists[kind].append(article_id)
     return FeedDelta.model_construct(feed=feed, **lists)
 

@@ -35,7 +35,7 @@ class ReadModel:
     async def feed_page(self, feed: str = ALL, *, limit: int = 20, cursor: str | None = None) -> FeedPage:
         """Cards newest first, after `cursor` (raises InvalidCursor for a forged one)."""
         high, low = page_bounds(cursor)
-        raw = await self.redis.zrevrangebylex(self.keys.feed(feed), high, low, start=0, num=limit + 1)
+        raw: Any = await self.redis.zrevrangebylex(self.keys.feed(feed), high, low, start=0, num=limit + 1)
         members, following = next_cursor((m.decode() for m in raw), limit)
         documents = await self.documents([id_of_member(m) for m in members])
         return FeedPage([card_of(d) for d in documents if d is not None], following)
@@ -56,7 +56,7 @@ class ReadModel:
 
     async def related_cards(self, article_id: str, *, limit: int = 5) -> list[dict[str, Any]]:
         """The cards of an article's related list, best first, each with its `score`."""
-        ranked = await self.redis.zrevrange(self.keys.related(article_id), 0, limit - 1, withscores=True)
+        ranked: Any = await self.redis.zrevrange(self.keys.related(article_id), 0, limit - 1, withscores=True)
         ids = [member.decode() for member, _ in ranked]
         documents = await self.documents(ids)
         raws = await self.redis.mget([self.keys.rel_profile(a) for a in [article_id, *ids]]) if ids else [None]
@@ -68,7 +68,7 @@ class ReadModel:
         ]
 
     async def article_by_slug(self, slug: str) -> dict[str, Any] | None:
-        article_id = await self.redis.hget(self.keys.slugs, slug)
+        article_id: Any = await self.redis.hget(self.keys.slugs, slug)
         return await self.article(article_id.decode()) if article_id else None
 
     async def stats(self) -> dict[str, Any]:
@@ -97,7 +97,7 @@ class ReadModel:
             return int(group["lag"])
         last = group.get("last-delivered-id", b"0-0")
         last = last.decode() if isinstance(last, bytes) else str(last)
-        undelivered = await self.redis.xrange(self.keys.streams.articles, "(" + last, "+", count=_MAX_LAG_COUNT)
+        undelivered: Any = await self.redis.xrange(self.keys.streams.articles, "(" + last, "+", count=_MAX_LAG_COUNT)
         return len(undelivered)
 
     async def _group_info(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:

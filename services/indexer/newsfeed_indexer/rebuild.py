@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from redis.asyncio import Redis
@@ -61,7 +61,7 @@ async def _attempt(redis: Redis, keys: Keys, progress: Progress) -> int:
         try:
             live, slugs, record_updates, feed_names = await _build(redis, keys, fresh, article_keys, progress)
             old_feeds = [k async for k in redis.scan_iter(match=keys.feed("*"), count=1000)]
-            watcher.multi()
+            watcher.multi()  # type: ignore[no-untyped-call]
             for name in feed_names:
                 watcher.rename(fresh.feed(name), keys.feed(name))
             for old in old_feeds:
@@ -72,7 +72,7 @@ async def _attempt(redis: Redis, keys: Keys, progress: Progress) -> int:
                 if count:
                     watcher.rename(source, target)
             for article_key, fields in record_updates.items():
-                watcher.hset(article_key, mapping=fields)
+                watcher.hset(article_key, mapping=cast(dict[Any, Any], fields))
             await watcher.execute()
             return live
         finally:

@@ -93,7 +93,7 @@ class Reclaimer:
         """Apply the entries this consumer read before a restart and never acknowledged."""
         total, after = 0, "0"
         while True:
-            reply = await self.redis.xreadgroup(
+            reply: Any = await self.redis.xreadgroup(
                 INDEXER_GROUP, self.settings.consumer, {self.stream: after}, count=self.settings.batch_size
             )
             rows = reply[0][1] if reply else []
@@ -105,7 +105,7 @@ class Reclaimer:
 
     async def claim_idle(self) -> int:
         """Claim and apply one batch of entries idle past `claim_idle_ms`; how many were claimed."""
-        reply = await self.redis.xautoclaim(
+        reply: Any = await self.redis.xautoclaim(
             self.stream,
             INDEXER_GROUP,
             self.settings.consumer,
@@ -155,7 +155,7 @@ class Reclaimer:
             await self.applier.apply([Entry(entry.stream_id, None, entry.raw, error=f"{type(exc).__name__}: {exc}")])
 
     async def _delivery_counts(self, first: bytes, last: bytes, count: int) -> dict[bytes, int]:
-        rows = await self.redis.xpending_range(
+        rows: Any = await self.redis.xpending_range(
             self.stream, INDEXER_GROUP, min=first, max=last, count=count, consumername=self.settings.consumer
         )
         return {row["message_id"]: int(row["times_delivered"]) for row in rows}
