@@ -48,8 +48,16 @@ async def main(sizes: dict[str, Any], only: set[str]) -> dict[str, Any]:
                     redis.url, sizes["index"], sizes["fs"], related_count=sizes["related"]
                 )
             if "freshness" in only:
-                results["3. freshness"] = await run_freshness(
-                    redis.url, backlog=sizes["backlog"], seconds=sizes["fresh_s"], rates=(500, 1000)
+                results["3. freshness, feed only"] = await run_freshness(
+                    redis.url,
+                    backlog=sizes["backlog"],
+                    seconds=sizes["fresh_s"],
+                    rates=(500, 1000),
+                    related=False,
+                    prefix="freshfeed",
+                )
+                results["3. freshness, feed + related"] = await run_freshness(
+                    redis.url, backlog=sizes["backlog"], seconds=sizes["fresh_s"], rates=(100, 500, 1000)
                 )
             if "reading" in only:
                 results["5. reading"] = await run_reading(redis.url, "fresh", requests=sizes["reads"])

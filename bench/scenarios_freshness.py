@@ -63,11 +63,14 @@ class Listener:
         await self.client.aclose()
 
 
-async def run_freshness(url: str, *, backlog: int, seconds: float, rates: tuple[int, ...]) -> dict[str, Any]:
-    prefix = "fresh"
+async def run_freshness(
+    url: str, *, backlog: int, seconds: float, rates: tuple[int, ...], related: bool = True, prefix: str = "fresh"
+) -> dict[str, Any]:
+    """Freshness at each rate; with `related=False` the indexer keeps the feeds only."""
     corpus = Corpus(seed=9)
     results: dict[str, Any] = {}
-    with service("publisher", url, prefix) as publisher, service("indexer", url, prefix):
+    indexer_env = {"NEWSFEED_RELATED_ENABLED": "true" if related else "false"}
+    with service("publisher", url, prefix) as publisher, service("indexer", url, prefix, **indexer_env):
         backlog_events = list(corpus.envelopes(backlog))
         for start in range(0, backlog, 500):
             body = orjson.dumps(backlog_events[start : start + 500])
