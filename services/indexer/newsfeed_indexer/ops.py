@@ -105,9 +105,7 @@ class OpBatch:
     def expire(self, name: str, seconds: int) -> None:
         self.command("EXPIRE", name, seconds)
 
-    def xadd(
-        self, name: str, fields: Mapping[Any, Any], maxlen: int | None = None, approximate: bool = True
-    ) -> None:
+    def xadd(self, name: str, fields: Mapping[Any, Any], maxlen: int | None = None, approximate: bool = True) -> None:
         trim: list[Arg] = ["MAXLEN", "~" if approximate else "=", maxlen] if maxlen else []
         flat: list[Arg] = []
         for field, value in fields.items():
