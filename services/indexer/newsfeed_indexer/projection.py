@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from newsfeed_schemas.articles import Article
-from newsfeed_schemas.changes import FeedChange, FeedDelta
 from newsfeed_schemas.events import ArticleEvent, EventType
 
 from .cards import article_document
@@ -43,7 +42,7 @@ class Transition:
     document: dict[str, Any] | None
     removals: list[tuple[str, str]] = field(default_factory=list)
     additions: list[tuple[str, str]] = field(default_factory=list)
-    change: FeedChange | None = None
+    change: dict[str, Any] | None = None  # a `FeedChange` payload
     old_slug: str | None = None
 
     @property
@@ -106,20 +105,22 @@ def _take_down(prev: Stored | None, event: ArticleEvent, version: Version, state
     )
 
 
-def _delta(feed: str, kind: str, article_id: str) -> FeedDelta:
-    """A one-article delta; built without validation (it runs for every feed of every event)."""
-    lists: dict[str, Any] = {"inserted": [], "moved": [], "updated": [], "removed": []}
-    lists[kind].append(article_id)
-    return FeedDelta.model_construct(feed=feed, **lists)
+def _delta(feed: str, kind: str, article_id: str) -> dict[str, Any]:
+    """One feed's part of a `FeedChange` payload, for one article."""
+    delta: dict[str, Any] = {"feed": feed, "inserted": [], "moved": [], "updated": [], "removed": []}
+    delta[kind].append(article_id)
+    return delta
 
 
-def _announce(event: ArticleEvent, deltas: list[FeedDelta], url: str | None) -> FeedChange:
-    return FeedChange.model_construct(
-        schema_version=1,
-        type="feed.changed",
-        event_id=event.id,
-        article_id=event.subject,
-        event_type=event.type.value,
-        url=url,
-        feeds=deltas,
-    )
+def _announce(event: ArticleEvent, deltas: list[dict[str, Any]], url: str | None) -> dict[str, Any]:
+    """The `FeedChange` payload, built as plain data: it is made for every event, and a unit
+    test checks that it validates against the `FeedChange` model."""
+    return {
+        "schema_version": 1,
+        "type": "feed.changed",
+        "event_id": event.id,
+        "article_id": event.subject,
+        "event_type": event.type.value,
+        "url": url,
+        "feeds": deltas,
+    }

@@ -49,8 +49,11 @@ class Reclaimer:
         self._cursor = "0-0"
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._drained = False
 
-    def start(self) -> None:
+    def start(self, *, drained: bool = False) -> None:
+        """Run the rounds; `drained`: this consumer's own pending entries were already applied."""
+        self._drained = drained
         self._stopping.clear()
         self._task = asyncio.create_task(self._run(), name="newsfeed-reclaimer")
 
@@ -66,7 +69,7 @@ class Reclaimer:
         self._task = None
 
     async def _run(self) -> None:
-        drained = False
+        drained = self._drained
         while not self._stopping.is_set():
             try:
                 if not drained:

@@ -62,8 +62,9 @@ class IndexerService:
 
     async def start(self) -> None:
         await self._ensure_group()
+        drained = await self._drain_own_pending()
         await self.broker.start()
-        self.reclaimer.start()
+        self.reclaimer.start(drained=drained)
         self.supervisor.start()
         self.trimmer.start()
         self.started = True
@@ -74,6 +75,19 @@ class IndexerService:
         await self.trimmer.stop()
         await self.supervisor.graceful_stop(self.broker, self.settings.shutdown_timeout_s)
         await self.redis.aclose()
+
+    async def _drain_own_pending(self) -> bool:
+        """Finish what this consumer name held before a restart, before reading new entries.
+
+        Done first so that the subscriber's first batches and the drain do not apply the same
+        entries twice (harmless, revision fencing, but wasted work). False: left to the reclaimer.
+        """
+        try:
+            await self.reclaimer.drain_own_pending()
+        except RedisError as exc:
+            log.warning("draining this consumer's pending entries at start failed: %s", exc)
+            return False
+        return True
 
     async def _ensure_group(self) -> None:
         delay = 0.1

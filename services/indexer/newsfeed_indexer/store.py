@@ -138,10 +138,9 @@ class ReadModelStore:
             else:
                 pipe.srem(keys.live, t.article_id)
             if t.change is not None:
-                payload = t.change.model_dump(mode="json")
                 pipe.xadd(
                     keys.streams.feed_changes,
-                    encode_fields(payload, type_=t.change.type, subject=t.article_id),
+                    encode_fields(t.change, type_=t.change["type"], subject=t.article_id),
                     maxlen=self.changes_maxlen,
                     approximate=True,
                 )
