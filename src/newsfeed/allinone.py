@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from newsfeed_indexer.api import install_read_error_handlers
 from newsfeed_indexer.app import ReadApi
+from newsfeed_indexer.metrics import refresh_gauges
 from newsfeed_indexer.service import IndexerService
 from newsfeed_indexer.settings import IndexerSettings
 from newsfeed_publisher.app import Publisher
@@ -45,6 +46,8 @@ def build_all_in_one_app(publisher_settings: PublisherSettings, indexer_settings
     install_read_error_handlers(app)
     app.include_router(publisher.router)
     app.include_router(api.router)
-    app.include_router(ops_router([publisher.ready, api.ready, consuming]))
+    app.include_router(
+        ops_router([publisher.ready, api.ready, consuming], refresh=lambda: refresh_gauges(api.read_model))
+    )
     app.include_router(asyncapi_router(publisher_settings.prefix))
     return app

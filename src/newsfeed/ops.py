@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Response
@@ -9,13 +10,18 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from newsfeed.responses import JSON
 
-__all__ = ["ReadinessCheck", "ops_router"]
+__all__ = ["MetricsRefresh", "ReadinessCheck", "ops_router"]
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
+MetricsRefresh = Callable[[], Awaitable[None]]
 
 
-def ops_router(checks: list[ReadinessCheck]) -> APIRouter:
-    """`/healthz` answers while the process runs; `/readyz` only while every check passes."""
+def ops_router(checks: list[ReadinessCheck], refresh: MetricsRefresh | None = None) -> APIRouter:
+    """`/healthz` answers while the process runs; `/readyz` only while every check passes.
+
+    `refresh` updates gauges that mirror Redis state when Prometheus scrapes, rather than on
+    a timer in every replica.
+    """
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="The process is up")
@@ -35,6 +41,9 @@ def ops_router(checks: list[ReadinessCheck]) -> APIRouter:
 
     @router.get("/metrics", summary="Prometheus metrics")
     async def metrics() -> Response:
+        if refresh is not None:
+            with contextlib.suppress(Exception):  # stale gauges beat a failed scrape
+                await refresh()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router

@@ -13,6 +13,7 @@ from newsfeed.specs import asyncapi_router
 
 from .api import build_read_router, install_read_error_handlers
 from .keys import Keys
+from .metrics import refresh_gauges
 from .pages import build_pages_router
 from .queries import ReadModel
 from .redis_client import connect
@@ -51,7 +52,7 @@ def build_api_app(settings: IndexerSettings) -> FastAPI:
     app = FastAPI(title="newsfeed read API", version="1", lifespan=lifespan)
     install_read_error_handlers(app)
     app.include_router(api.router)
-    app.include_router(ops_router([api.ready]))
+    app.include_router(ops_router([api.ready], refresh=lambda: refresh_gauges(api.read_model)))
     app.include_router(asyncapi_router(settings.prefix))
     return app
 
@@ -70,5 +71,6 @@ def build_indexer_app(settings: IndexerSettings) -> FastAPI:
         await service.stop()
 
     app = FastAPI(title="newsfeed indexer", version="1", lifespan=lifespan, openapi_url=None)
-    app.include_router(ops_router([consuming]))
+    read_model = ReadModel(service.redis, service.keys)
+    app.include_router(ops_router([consuming], refresh=lambda: refresh_gauges(read_model)))
     return app

@@ -9,7 +9,7 @@ that was applied meanwhile harmless.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from redis.asyncio import Redis
@@ -35,7 +35,7 @@ class DeadLetter:
     data: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return asdict(self)
 
 
 def _text(fields: dict[bytes, bytes], name: str) -> str:

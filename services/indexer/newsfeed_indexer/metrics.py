@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter, Gauge
 
@@ -13,7 +13,11 @@ __all__ = [
     "EVENTS_FAILED",
     "EVENTS_SKIPPED",
     "record_stats",
+    "refresh_gauges",
 ]
+
+if TYPE_CHECKING:
+    from .queries import ReadModel
 
 EVENTS_APPLIED = Counter("newsfeed_indexer_events_applied", "Events that changed the read model.")
 EVENTS_SKIPPED = Counter("newsfeed_indexer_events_skipped", "Events that were stale or duplicates (revision fencing).")
@@ -38,3 +42,8 @@ def record_stats(stats: dict[str, Any]) -> None:
     CONSUMER_PENDING.clear()
     for consumer in stats["consumers"]:
         CONSUMER_PENDING.labels(consumer=consumer["name"]).set(consumer["pending"])
+
+
+async def refresh_gauges(read_model: ReadModel) -> None:
+    """Read the operator stats from Redis into the gauges (called when /metrics is scraped)."""
+    record_stats(await read_model.stats())

@@ -14,7 +14,7 @@ projectors use, with the same signatures, so their code reads like redis-py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import msgpack
@@ -102,9 +102,6 @@ class OpBatch:
     def zremrangebyrank(self, name: str, start: int, end: int) -> None:
         self.command("ZREMRANGEBYRANK", name, start, end)
 
-    def expire(self, name: str, seconds: int) -> None:
-        self.command("EXPIRE", name, seconds)
-
     def xadd(self, name: str, fields: Mapping[Any, Any], maxlen: int | None = None, approximate: bool = True) -> None:
         trim: list[Arg] = ["MAXLEN", "~" if approximate else "=", maxlen] if maxlen else []
         flat: list[Arg] = []
@@ -115,10 +112,6 @@ class OpBatch:
     def xack(self, name: str, group: str, *ids: Arg) -> None:
         if ids:
             self.command("XACK", name, group, *ids)
-
-    def extend(self, commands: Iterable[tuple[str, list[Arg]]]) -> None:
-        for name, args in commands:
-            self.command(name, *args)
 
     def __repr__(self) -> str:
         return f"OpBatch({self.count} commands, {len(self.checks)} checks)"

@@ -14,7 +14,6 @@ pending list. The reclaimer of every replica:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -27,6 +26,7 @@ from newsfeed_schemas.streams import INDEXER_GROUP
 
 from .applier import Applier
 from .entries import decode_entry
+from .loops import BackgroundLoop
 from .membership import delete_consumer_if_idle
 from .metrics import EVENTS_CLAIMED
 from .settings import IndexerSettings
@@ -47,50 +47,30 @@ class Reclaimer:
         self.settings = settings
         self.stream = stream
         self._cursor = "0-0"
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
-        self._drained = False
+        self._loop = BackgroundLoop("newsfeed-reclaimer")
 
     def start(self, *, drained: bool = False) -> None:
         """Run the rounds; `drained`: this consumer's own pending entries were already applied."""
-        self._drained = drained
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name="newsfeed-reclaimer")
+        self._loop.start(self._run(drained))
 
     async def stop(self, timeout_s: float = 10.0) -> None:
         """Let the current round finish (its batch is applied and acknowledged), then stop."""
-        if self._task is None:
-            return
-        self._stopping.set()
-        done, _ = await asyncio.wait({self._task}, timeout=timeout_s)
-        if not done:
-            self._task.cancel()
-            await asyncio.wait({self._task}, timeout=1.0)
-        self._task = None
+        await self._loop.stop(timeout_s)
 
-    async def _run(self) -> None:
-        drained = self._drained
-        while not self._stopping.is_set():
+    async def _run(self, drained: bool) -> None:
+        while not self._loop.stopping:
             try:
                 if not drained:
                     await self.drain_own_pending()
                     drained = True
-                while not self._stopping.is_set() and await self.claim_idle() > 0:
+                while not self._loop.stopping and await self.claim_idle() > 0:
                     pass
                 await self.forget_idle_consumers()
             except RedisError as exc:
                 log.warning("reclaimer: %s; retrying", exc)
             except Exception:
                 log.exception("reclaimer failed; retrying")
-            await self._pause(self.settings.reclaim_interval_s)
-
-    async def _pause(self, seconds: float) -> None:
-        """Sleep until the next round, waking at once when asked to stop."""
-        waiter = asyncio.ensure_future(self._stopping.wait())
-        try:
-            await asyncio.wait({waiter}, timeout=seconds)
-        finally:
-            waiter.cancel()
+            await self._loop.pause(self.settings.reclaim_interval_s)
 
     async def drain_own_pending(self) -> int:
         """Apply the entries this consumer read before a restart and never acknowledged."""

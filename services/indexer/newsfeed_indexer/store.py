@@ -87,9 +87,6 @@ class ReadModelStore:
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    async def read_stored(self, article_ids: list[str]) -> dict[str, Stored | None]:
-        return {aid: decode_stored(row) for aid, row in (await self._read_rows(article_ids)).items()}
-
     async def _read_rows(self, article_ids: list[str]) -> dict[str, dict[bytes, bytes]]:
         if not article_ids:
             return {}

@@ -13,16 +13,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import Any
 
 from redis.exceptions import RedisError
 
+from .loops import BackgroundLoop
 from .membership import delete_consumer_if_idle
-from .metrics import record_stats
-from .queries import ReadModel
 from .recovery import Reclaimer
 from .store import ReadModelStore
 
@@ -32,7 +30,7 @@ log = logging.getLogger("newsfeed.indexer")
 
 
 class Supervisor:
-    """Restarts the subscriber after NOGROUP, refreshes the stats gauges, stops gracefully."""
+    """Restarts the subscriber after NOGROUP, stops gracefully."""
 
     def __init__(
         self, subscriber: Any, store: ReadModelStore, reclaimer: Reclaimer, *, consumer: str, interval_s: float
@@ -43,24 +41,16 @@ class Supervisor:
         self.consumer = consumer
         self.interval_s = interval_s
         self.restarts = 0
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
+        self._loop = BackgroundLoop("newsfeed-supervisor")
 
     def start(self) -> None:
-        self._stopping.clear()
-        self._task = asyncio.create_task(self._run(), name="newsfeed-supervisor")
+        self._loop.start(self._run())
 
     async def _run(self) -> None:
-        # A stop flag, not task cancellation: redis-py can swallow a CancelledError that
-        # arrives during a command, and a swallowed cancel would leave the task running.
-        while not self._stopping.is_set():
-            waiter = asyncio.ensure_future(self._stopping.wait())
-            await asyncio.wait({waiter}, timeout=self.interval_s)
-            waiter.cancel()
-            if self._stopping.is_set():
+        while not self._loop.stopping:
+            await self._loop.pause(self.interval_s)
+            if self._loop.stopping:
                 return
-            with contextlib.suppress(RedisError, OSError):
-                record_stats(await ReadModel(self.store.redis, self.store.keys).stats())
             if getattr(self.subscriber, "running", True):
                 continue
             try:
@@ -73,19 +63,10 @@ class Supervisor:
             except Exception:
                 log.exception("restarting the subscriber failed; retrying")
 
-    async def _cancel(self) -> None:
-        if self._task is not None:
-            self._stopping.set()
-            done, _ = await asyncio.wait({self._task}, timeout=5.0)
-            if not done:
-                self._task.cancel()
-                await asyncio.wait({self._task}, timeout=1.0)
-            self._task = None
-
     async def graceful_stop(self, broker: Any, timeout_s: float) -> None:
         """Stop consuming, finish what this consumer holds, leave the group; within `timeout_s`."""
         deadline = time.monotonic() + timeout_s
-        await self._cancel()
+        await self._loop.stop(5.0)
         await broker.stop()
         await self.reclaimer.stop(max(deadline - time.monotonic(), 0.1))
         try:

@@ -32,8 +32,9 @@ def plain_text(html: str) -> str:
 def body_of(html: str | None, text: str | None) -> Body:
     """The article's readable body: from `html` when present, else `text`."""
     if html:
-        visible = plain_text(html)
-        images = len(_IMAGE.findall(_INVISIBLE.sub(" ", html)))
+        shown = _INVISIBLE.sub(" ", html)
+        images = len(_IMAGE.findall(shown))
+        visible = " ".join(html_lib.unescape(_TAG.sub(" ", shown)).split())
     else:
         visible, images = " ".join((text or "").split()), 0
     return Body(visible, visible.count(" ") + 1 if visible else 0, images)
