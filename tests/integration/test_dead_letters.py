@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import orjson
 
-from newsfeed_indexer.dead_letters import list_dead, replay_dead
-from newsfeed_indexer.keys import Keys
+from newsfeed_readmodel.dead_letters import list_dead, replay_dead
+from newsfeed_readmodel.keys import Keys
 from tests.conftest import System
 from tests.factories import published
 

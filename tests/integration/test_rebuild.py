@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from newsfeed_indexer.keys import Keys
-from newsfeed_indexer.rebuild import rebuild_feeds
+from newsfeed_readmodel.keys import Keys
+from newsfeed_readmodel.reindex import rebuild_feeds
 from tests.conftest import System
 from tests.factories import deleted, published, unpublished
 from tests.readmodel_dump import canonical_dump

@@ -8,12 +8,12 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from newsfeed_indexer.applier import Applier
-from newsfeed_indexer.dead_letters import list_dead
-from newsfeed_indexer.keys import Keys
-from newsfeed_indexer.projection import Transition
 from newsfeed_indexer.recovery import Reclaimer
 from newsfeed_indexer.settings import IndexerSettings
-from newsfeed_indexer.store import ReadModelStore
+from newsfeed_readmodel.dead_letters import list_dead
+from newsfeed_readmodel.keys import Keys
+from newsfeed_readmodel.projection import Transition
+from newsfeed_readmodel.writer import ReadModelWriter
 from newsfeed_schemas.streams import INDEXER_GROUP, encode_fields
 from tests.factories import published
 from tests.waiting import eventually
@@ -35,7 +35,7 @@ class FailsFor:
 
 async def _setup(client: aioredis.Redis, prefix: str, poison: str) -> tuple[Reclaimer, Keys]:
     keys = Keys(prefix)
-    store = ReadModelStore(client, keys, projectors=[FailsFor(poison)])
+    store = ReadModelWriter(client, keys, projectors=[FailsFor(poison)])
     await store.ensure_group()
     settings = IndexerSettings(prefix=prefix, consumer="claimer", claim_idle_ms=100, max_deliveries=2)
     return Reclaimer(client, Applier(store), settings, keys.streams.articles), keys

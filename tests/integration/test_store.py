@@ -5,9 +5,9 @@ from __future__ import annotations
 import orjson
 import redis.asyncio as aioredis
 
-from newsfeed_indexer.entries import decode_entry
-from newsfeed_indexer.keys import Keys
-from newsfeed_indexer.store import ReadModelStore
+from newsfeed_readmodel.entries import decode_entry
+from newsfeed_readmodel.keys import Keys
+from newsfeed_readmodel.writer import ReadModelWriter
 from newsfeed_schemas.streams import INDEXER_GROUP, encode_fields
 from tests.factories import published, updated
 
@@ -27,7 +27,7 @@ def _fields(envelope: dict) -> dict:
 
 async def test_a_batch_is_applied_and_acknowledged_together(redis_client: aioredis.Redis, prefix: str) -> None:
     keys = Keys(prefix)
-    store = ReadModelStore(redis_client, keys)
+    store = ReadModelWriter(redis_client, keys)
     await store.ensure_group()
     for envelope in (published("a"), updated("a", revision=2, title="A2"), published("b", minutes=1)):
         await _append(redis_client, keys, _fields(envelope))
@@ -46,7 +46,7 @@ async def test_undecodable_entries_go_to_the_dead_letter_stream_at_once(
     redis_client: aioredis.Redis, prefix: str
 ) -> None:
     keys = Keys(prefix)
-    store = ReadModelStore(redis_client, keys)
+    store = ReadModelWriter(redis_client, keys)
     await store.ensure_group()
     await _append(redis_client, keys, {"data": b"{oops", "type": b"article.published", "subject": b"x"})
     await _append(redis_client, keys, {"something": b"else"})
@@ -62,7 +62,7 @@ async def test_undecodable_entries_go_to_the_dead_letter_stream_at_once(
 async def test_group_starts_at_the_beginning_of_history(redis_client: aioredis.Redis, prefix: str) -> None:
     keys = Keys(prefix)
     await _append(redis_client, keys, _fields(published("early")))
-    store = ReadModelStore(redis_client, keys)
+    store = ReadModelWriter(redis_client, keys)
     await store.ensure_group()
     await store.ensure_group()  # idempotent
     entries = await _deliver(redis_client, keys)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
-from newsfeed_indexer.keys import Keys
 from newsfeed_indexer.trimming import trim_stream
+from newsfeed_readmodel.keys import Keys
 from newsfeed_schemas.streams import INDEXER_GROUP
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from newsfeed_indexer.keys import Keys
-from newsfeed_indexer.queries import ReadModel
+from newsfeed_readmodel.keys import Keys
+from newsfeed_readmodel.reader import ReadModelReader
 from newsfeed_schemas.streams import encode_fields
 from tests.factories import published
 from tests.processes import NewsfeedProcess
@@ -36,7 +36,7 @@ async def test_sigterm_mid_stream_strands_nothing(
             env = published(f"g{n:05d}", minutes=n)
             pipe.xadd(keys.streams.articles, encode_fields(env, type_=env["type"], subject=env["subject"]))  # type: ignore[arg-type]
         await pipe.execute()
-    read_model = ReadModel(redis_client, keys)
+    read_model = ReadModelReader(redis_client, keys)
 
     first = indexer(redis_server, prefix, "first", tmp_path / "first.log").start()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsfeed_indexer.keys import Keys
+from newsfeed_readmodel.keys import Keys
 from newsfeed_schemas.streams import decode_fields
 from tests.conftest import System
 from tests.factories import deleted, published, unpublished, updated

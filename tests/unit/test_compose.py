@@ -61,3 +61,12 @@ def test_dockerfile_installs_dependencies_before_the_source() -> None:
     first_source_copy = next(i for i, line in enumerate(lines) if line.startswith("COPY src"))
     deps_install = next(i for i, line in enumerate(lines) if "pip install -r" in line)
     assert deps_install < first_source_copy
+
+
+def test_the_image_copies_every_package_the_wheel_is_built_from() -> None:
+    import tomllib
+
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]["targets"]["wheel"]
+    copied = {line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY")}
+    missing = [p for p in packages["packages"] if p.split("/")[0] not in copied]
+    assert not missing, f"the Dockerfile does not copy {missing}"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsfeed_indexer.errors import InvalidCursor
-from newsfeed_indexer.feed import (
+from newsfeed_readmodel.errors import InvalidCursor
+from newsfeed_readmodel.feed import (
     decode_cursor,
     encode_cursor,
     feed_member,

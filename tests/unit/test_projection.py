@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsfeed_indexer.projection import Stored, transition
+from newsfeed_readmodel.projection import Stored, transition
 from newsfeed_schemas.events import parse_event
 from tests.factories import deleted, published, unpublished, updated
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsfeed_indexer.reading_time import image_seconds, reading_time_minutes
-from newsfeed_indexer.text import body_of, plain_text
+from newsfeed_readmodel.reading_time import image_seconds, reading_time_minutes
+from newsfeed_readmodel.text import body_of, plain_text
 
 
 @pytest.mark.parametrize(

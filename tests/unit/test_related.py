@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from newsfeed_indexer.related import (
+from newsfeed_readmodel.related.scoring import (
     RECENCY_FLOOR,
     Profile,
     decode_profile,

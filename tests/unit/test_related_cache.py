@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsfeed_indexer.related_store import DfCache, _lists_wanted
+from newsfeed_readmodel.related.index import DfCache
+from newsfeed_readmodel.related.planning import lists_wanted
 
 
 class Clock:
@@ -36,5 +37,5 @@ def test_own_increments_reach_the_cached_counts_only() -> None:
 
 def test_lists_wanted_keeps_the_best_threshold_and_always_loads_taken_down_lists() -> None:
     ranked = {"new": [("o1", 0.2), ("gone", 0.1)], "edit": [("o1", 0.5), ("o2", 0.1), ("new", 0.3)]}
-    wanted = _lists_wanted(ranked, gone={"gone"}, live={"new": {}, "edit": {}}, edited={"edit"})
+    wanted = lists_wanted(ranked, gone={"gone"}, live={"new": {}, "edit": {}}, edited={"edit"})
     assert wanted == {"gone": (None, []), "o1": (0.5, ["edit"]), "o2": (0.1, ["edit"])}

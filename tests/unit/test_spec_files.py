@@ -23,10 +23,10 @@ def test_asyncapi_documents_every_stream_with_its_payload() -> None:
 async def test_api_app_serves_asyncapi() -> None:
     import httpx
 
-    from newsfeed_indexer.app import build_api_app
-    from newsfeed_indexer.settings import IndexerSettings
+    from newsfeed_api.app import build_app as build_api_app
+    from newsfeed_api.settings import ApiSettings
 
-    app = build_api_app(IndexerSettings(redis_url="redis://127.0.0.1:1/0", prefix="site", consumer="docs"))
+    app = build_api_app(ApiSettings(redis_url="redis://127.0.0.1:1/0", prefix="site"), asyncapi_document("site"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as http:
         response = await http.get("/docs/asyncapi")
     assert response.status_code == 200

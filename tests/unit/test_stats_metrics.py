@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import generate_latest
 
-from newsfeed_indexer.metrics import record_stats
+from newsfeed_runtime.metrics import record_stats
 
 
 def test_stats_become_gauges() -> None:

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from newsfeed_indexer.terms import TermCounts, Weighting, count_terms, idf, tokenize, weigh
+from newsfeed_readmodel.related.terms import TermCounts, Weighting, count_terms, idf, tokenize, weigh
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsfeed_indexer.versions import Version, is_newer, version_of
+from newsfeed_readmodel.versions import Version, is_newer, version_of
 from newsfeed_schemas.events import EventType
 
 P, U, UN, D = EventType.PUBLISHED, EventType.UPDATED, EventType.UNPUBLISHED, EventType.DELETED

@@ -1,20 +1,22 @@
 """Applies batches of entries, containing a failure to the entries that cause it.
 
 A batch is applied in one transaction. When that fails for a reason other than
-Redis being unreachable, the entries are applied one by one, so one poison
-event leaves only itself pending (to be retried and, after `max_deliveries`,
-dead-lettered by the reclaimer) while the rest flows on.
+an outage of Redis (`newsfeed_runtime.redis.is_outage`: unreachable, or refusing
+writes), the entries are applied one by one, so one poison event leaves only
+itself pending (to be retried and, after `max_deliveries`, dead-lettered by the
+reclaimer) while the rest flows on. An outage is raised: the entries stay pending
+and nothing is counted against them.
 """
 
 from __future__ import annotations
 
 import logging
 
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from newsfeed_readmodel.entries import StreamEntry
+from newsfeed_readmodel.writer import ApplyResult, ReadModelWriter
+from newsfeed_runtime.redis import is_outage
 
 from .metrics import EVENTS_APPLIED, EVENTS_DEAD, EVENTS_FAILED, EVENTS_SKIPPED
-from .store import ApplyResult, Entry, ReadModelStore
 
 __all__ = ["Applier"]
 
@@ -22,27 +24,27 @@ log = logging.getLogger("newsfeed.indexer")
 
 
 class Applier:
-    def __init__(self, store: ReadModelStore) -> None:
-        self.store = store
+    def __init__(self, writer: ReadModelWriter) -> None:
+        self.writer = writer
 
-    async def apply(self, entries: list[Entry]) -> None:
+    async def apply(self, entries: list[StreamEntry]) -> None:
         if not entries:
             return
         try:
-            self._count(await self.store.apply(entries))
-        except (RedisConnectionError, RedisTimeoutError):
-            raise
-        except Exception:
+            self._count(await self.writer.apply(entries))
+        except Exception as exc:
+            if is_outage(exc):
+                raise
             log.exception("batch of %d entries failed; applying them one by one", len(entries))
             for entry in entries:
                 await self._apply_one(entry)
 
-    async def _apply_one(self, entry: Entry) -> None:
+    async def _apply_one(self, entry: StreamEntry) -> None:
         try:
-            self._count(await self.store.apply([entry]))
-        except (RedisConnectionError, RedisTimeoutError):
-            raise
-        except Exception:
+            self._count(await self.writer.apply([entry]))
+        except Exception as exc:
+            if is_outage(exc):
+                raise
             EVENTS_FAILED.inc()
             log.exception("entry %s failed; it stays pending", entry.stream_id.decode())
 

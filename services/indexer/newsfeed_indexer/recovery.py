@@ -18,19 +18,16 @@ import logging
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from newsfeed_readmodel.entries import StreamEntry, decode_entry
+from newsfeed_readmodel.groups import delete_consumer_if_idle
+from newsfeed_runtime.loops import BackgroundLoop
+from newsfeed_runtime.redis import is_outage
 from newsfeed_schemas.streams import INDEXER_GROUP
 
 from .applier import Applier
-from .entries import decode_entry
-from .loops import BackgroundLoop
-from .membership import delete_consumer_if_idle
 from .metrics import EVENTS_CLAIMED
 from .settings import IndexerSettings
-from .store import Entry
 
 __all__ = ["Reclaimer"]
 
@@ -47,30 +44,25 @@ class Reclaimer:
         self.settings = settings
         self.stream = stream
         self._cursor = "0-0"
-        self._loop = BackgroundLoop("newsfeed-reclaimer")
+        self._drained = False
+        self._loop = BackgroundLoop("reclaimer", log)
 
     def start(self, *, drained: bool = False) -> None:
         """Run the rounds; `drained`: this consumer's own pending entries were already applied."""
-        self._loop.start(self._run(drained))
+        self._drained = drained
+        self._loop.start(self._round, self.settings.reclaim_interval_s)
 
     async def stop(self, timeout_s: float = 10.0) -> None:
         """Let the current round finish (its batch is applied and acknowledged), then stop."""
         await self._loop.stop(timeout_s)
 
-    async def _run(self, drained: bool) -> None:
-        while not self._loop.stopping:
-            try:
-                if not drained:
-                    await self.drain_own_pending()
-                    drained = True
-                while not self._loop.stopping and await self.claim_idle() > 0:
-                    pass
-                await self.forget_idle_consumers()
-            except RedisError as exc:
-                log.warning("reclaimer: %s; retrying", exc)
-            except Exception:
-                log.exception("reclaimer failed; retrying")
-            await self._loop.pause(self.settings.reclaim_interval_s)
+    async def _round(self) -> None:
+        if not self._drained:
+            await self.drain_own_pending()
+            self._drained = True
+        while not self._loop.stopping and await self.claim_idle() > 0:
+            pass
+        await self.forget_idle_consumers()
 
     async def drain_own_pending(self) -> int:
         """Apply the entries this consumer read before a restart and never acknowledged."""
@@ -111,18 +103,18 @@ class Reclaimer:
         if not live:
             return
         deliveries = await self._delivery_counts(live[0][0], live[-1][0], len(live))
-        entries: list[Entry] = []
+        entries: list[StreamEntry] = []
         for sid, fields in live:
             times = deliveries.get(sid, 1)
             if times > self.settings.max_deliveries * _CRASH_FACTOR:
-                entries.append(Entry(sid, None, fields, error=f"delivered {times} times without being applied"))
+                entries.append(StreamEntry(sid, None, fields, error=f"delivered {times} times without being applied"))
             elif times > self.settings.max_deliveries:
                 await self._last_try(decode_entry(sid, fields), times)
             else:
                 entries.append(decode_entry(sid, fields))
         await self.applier.apply(entries)
 
-    async def _last_try(self, entry: Entry, times: int) -> None:
+    async def _last_try(self, entry: StreamEntry, times: int) -> None:
         """An entry past `max_deliveries`: apply it alone once more; dead-letter it only if that fails.
 
         Deliveries also count claims of entries whose replica died or was slow (not the entry's
@@ -130,12 +122,13 @@ class Reclaimer:
         its replica never shows a failure: past `_CRASH_FACTOR` x the cap it is dead-lettered untried.
         """
         try:
-            await self.applier.store.apply([entry])
-        except (RedisConnectionError, RedisTimeoutError):
-            raise
+            await self.applier.writer.apply([entry])
         except Exception as exc:
+            if is_outage(exc):
+                raise
             log.warning("entry %s failed on delivery %d; dead-lettering it", entry.stream_id.decode(), times)
-            await self.applier.apply([Entry(entry.stream_id, None, entry.raw, error=f"{type(exc).__name__}: {exc}")])
+            error = f"{type(exc).__name__}: {exc}"
+            await self.applier.apply([StreamEntry(entry.stream_id, None, entry.raw, error=error)])
 
     async def _delivery_counts(self, first: bytes, last: bytes, count: int) -> dict[bytes, int]:
         rows: Any = await self.redis.xpending_range(

@@ -1,4 +1,4 @@
-"""Indexer and read-API settings, from the environment (12-factor) or CLI flags."""
+"""Settings of one indexer replica, from the environment (12-factor) or CLI flags."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import os
 import socket
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from newsfeed_readmodel.announcements import CHANGES_MAXLEN
+from newsfeed_readmodel.related.index import RelatedConfig
+from newsfeed_runtime.settings import RedisSettings
 
 __all__ = ["IndexerSettings", "default_consumer_name"]
 
@@ -16,11 +19,7 @@ def default_consumer_name() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class IndexerSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NEWSFEED_", extra="ignore", populate_by_name=True)
-
-    redis_url: str = Field(default="redis://127.0.0.1:6379/0", validation_alias="REDIS_URL")
-    prefix: str = Field(default="newsfeed", pattern=r"^[A-Za-z0-9_.-]+$")
+class IndexerSettings(RedisSettings):
     consumer: str = Field(default_factory=default_consumer_name)
     batch_size: int = Field(default=200, ge=1, le=10_000, description="XREADGROUP COUNT (max_records).")
     block_ms: int = Field(default=100, ge=1, description="How long one XREADGROUP waits for new entries.")
@@ -29,7 +28,7 @@ class IndexerSettings(BaseSettings):
     )
     reclaim_interval_s: float = Field(default=1.0, gt=0)
     max_deliveries: int = Field(default=5, ge=1, description="Deliveries before an entry is dead-lettered.")
-    changes_maxlen: int = Field(default=100_000, ge=1000, description="Approximate cap of the change streams.")
+    changes_maxlen: int = Field(default=CHANGES_MAXLEN, ge=1000, description="Approximate cap of the change streams.")
     related_enabled: bool = Field(default=True, description="Keep related-article links (off: feeds only).")
     related_half_life_days: float = Field(
         default=14.0, ge=0, description="Related links: recency half-life between two articles (0: no decay)."
@@ -46,3 +45,6 @@ class IndexerSettings(BaseSettings):
     shutdown_timeout_s: float = Field(
         default=10.0, gt=0, description="SIGTERM: how long the current batch may take before it is handed back."
     )
+
+    def related_config(self) -> RelatedConfig:
+        return RelatedConfig(half_life_days=self.related_half_life_days, postings=self.related_postings)

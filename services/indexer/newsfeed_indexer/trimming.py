@@ -17,15 +17,15 @@ group created from `0`, during that window.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import ResponseError
+
+from newsfeed_runtime.loops import BackgroundLoop
 
 __all__ = ["GroupPosition", "Trimmer", "parse_id", "retention_floor", "successor", "trim_floor", "trim_stream"]
 
@@ -96,42 +96,26 @@ async def trim_stream(redis: Redis, stream: str, *, retention_s: float, now_ms: 
 
 
 class Trimmer:
-    """Runs `trim_stream` every `interval_s` seconds until stopped."""
+    """Runs `trim_stream` every `interval_s` seconds (0: never) until stopped."""
 
     def __init__(self, redis: Redis, stream: str, *, retention_s: float, interval_s: float) -> None:
         self.redis = redis
         self.stream = stream
         self.retention_s = retention_s
         self.interval_s = interval_s
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundLoop("trimmer", log)
 
     def start(self) -> None:
         if self.interval_s > 0:
-            self._stopping.clear()
-            self._task = asyncio.create_task(self._run(), name="newsfeed-trimmer")
+            self._loop.start(self._round, self.interval_s, wait_first=True)
 
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._stopping.set()
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
+    async def stop(self, timeout_s: float = 5.0) -> None:
+        await self._loop.stop(timeout_s)
 
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.interval_s)
-            if self._stopping.is_set():
-                return
-            try:
-                removed = await trim_stream(self.redis, self.stream, retention_s=self.retention_s)
-                if removed:
-                    log.info("trimmed %d processed entries from %s", removed, self.stream)
-            except RedisError as exc:
-                log.warning("trimmer: %s; retrying", exc)
+    async def _round(self) -> None:
+        removed = await trim_stream(self.redis, self.stream, retention_s=self.retention_s)
+        if removed:
+            log.info("trimmed %d processed entries from %s", removed, self.stream)
 
 
 def _text(value: bytes | str) -> str:

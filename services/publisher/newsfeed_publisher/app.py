@@ -7,48 +7,62 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from faststream.redis import RedisBroker
+from redis.exceptions import ConnectionError as RedisConnectionError
 
-from newsfeed.ops import ops_router
+from newsfeed_readmodel.event_log import EventLog
+from newsfeed_readmodel.keys import Keys
+from newsfeed_runtime.errors import install_error_handlers
+from newsfeed_runtime.health import health_router
 
-from .appender import Appender
-from .errors import install_error_handlers
+from .errors import UNAVAILABLE
 from .routes import build_router
 from .settings import PublisherSettings
 
-__all__ = ["Publisher", "build_app"]
+__all__ = ["EventIntake", "build_app"]
 
 
-class Publisher:
-    """Owns the FastStream broker whose Redis connection carries every append."""
+class EventIntake:
+    """The CMS-facing side: its routes, and the FastStream Redis broker whose connection carries every append.
+
+    The append is a script (see `newsfeed_readmodel.event_log`) run on the broker's own
+    connection, since `broker.publish` can neither write the documented layout nor make
+    the write conditional on the event id.
+    """
 
     def __init__(self, settings: PublisherSettings) -> None:
         self.settings = settings
         self.broker = RedisBroker(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=5.0)
-        self.appender = Appender(settings.prefix, dedupe_ttl_s=settings.dedupe_ttl_s)
-        self.router = build_router(settings, self.appender)
+        self._log: EventLog | None = None
+        self.router = build_router(settings, self.event_log)
+
+    def event_log(self) -> EventLog:
+        if self._log is None:
+            raise RedisConnectionError("the publisher is not connected to Redis yet")
+        return self._log
 
     async def start(self) -> None:
-        self.appender.bind(await self.broker.connect())
+        redis = await self.broker.connect()
+        self._log = EventLog(redis, Keys(self.settings.prefix), dedupe_ttl_s=self.settings.dedupe_ttl_s)
 
     async def stop(self) -> None:
         await self.broker.stop()
 
     async def ready(self) -> bool:
-        return await self.appender.ping()
+        return bool(await self.event_log().redis.ping())
 
 
 def build_app(settings: PublisherSettings) -> FastAPI:
-    """The CMS-facing service: POST /v1/events, /v1/events/batch, health and metrics."""
-    publisher = Publisher(settings)
+    """The CMS-facing service: POST /v1/events, /v1/events/batch, Ghost webhooks, health and metrics."""
+    intake = EventIntake(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await publisher.start()
+        await intake.start()
         yield
-        await publisher.stop()
+        await intake.stop()
 
     app = FastAPI(title="newsfeed publisher", version="1", lifespan=lifespan)
-    install_error_handlers(app)
-    app.include_router(publisher.router)
-    app.include_router(ops_router([publisher.ready]))
+    install_error_handlers(app, unavailable=UNAVAILABLE)
+    app.include_router(intake.router)
+    app.include_router(health_router([intake.ready]))
     return app

@@ -1,45 +1,35 @@
-"""Errors of the publisher and the HTTP answers they map to, in one place.
+"""Errors of the publisher and the HTTP answers they map to.
 
-PublisherError
-├── Unauthorized        no valid bearer token or signature        401
-├── UnknownWebhook      a Ghost webhook event we do not serve      404
-├── PayloadTooLarge     body or batch over the configured limit   413
-└── InvalidEvents       envelope(s) that fail validation           422
-StoreUnavailable        Redis unreachable or timing out            503 + Retry-After
+HTTPProblem (newsfeed_runtime.errors)
+└── PublisherError
+    ├── Unauthorized           no valid bearer token or signature        401
+    ├── UnknownWebhook         a Ghost webhook event we do not serve      404
+    ├── PayloadTooLarge        body or batch over the configured limit   413
+    └── InvalidEvents          envelope(s) that fail validation           422
+Redis outage                   (newsfeed_runtime.errors)                  503 + Retry-After
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from newsfeed_runtime.errors import HTTPProblem
 
-from newsfeed.responses import JSON
+__all__ = ["UNAVAILABLE", "InvalidEvents", "PayloadTooLarge", "PublisherError", "Unauthorized", "UnknownWebhook"]
 
-__all__ = [
-    "RETRY_AFTER_S",
-    "InvalidEvents",
-    "PayloadTooLarge",
-    "PublisherError",
-    "Unauthorized",
-    "UnknownWebhook",
-    "install_error_handlers",
-]
-
-RETRY_AFTER_S = 2
+UNAVAILABLE = (
+    "the event store is unavailable, so the event may or may not have been written; "
+    "retrying with the same event id is safe"
+)
 
 
-class PublisherError(Exception):
-    status = 400
-
-    def body(self) -> dict[str, Any]:
-        return {"detail": str(self)}
+class PublisherError(HTTPProblem):
+    """Base of the publisher's 4xx answers."""
 
 
 class Unauthorized(PublisherError):
     status = 401
+    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012 (read-only class default)
 
     def __init__(self, detail: str = "a valid 'Authorization: Bearer <token>' header is required") -> None:
         super().__init__(detail)
@@ -49,7 +39,7 @@ class UnknownWebhook(PublisherError):
     status = 404
 
     def __init__(self, event: str) -> None:
-        super().__init__(f"no Ghost webhook {event!r}; see docs/cms-integration.md for the served events")
+        super().__init__(f"no Ghost webhook {event[:100]!r}; see docs/cms-integration.md for the served events")
 
 
 class PayloadTooLarge(PublisherError):
@@ -69,20 +59,3 @@ class InvalidEvents(PublisherError):
 
     def body(self) -> dict[str, Any]:
         return {"detail": str(self), "errors": self.errors}
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(PublisherError)
-    async def _publisher_error(_: Request, exc: PublisherError) -> JSON:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-        return JSON(exc.body(), status_code=exc.status, headers=headers)
-
-    @app.exception_handler(RedisConnectionError)
-    @app.exception_handler(RedisTimeoutError)
-    @app.exception_handler(OSError)
-    async def _store_unavailable(_: Request, exc: Exception) -> JSON:
-        return JSON(
-            {"detail": "the event store is unavailable; nothing was written, retry later"},
-            status_code=503,
-            headers={"Retry-After": str(RETRY_AFTER_S)},
-        )

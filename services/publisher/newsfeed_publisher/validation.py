@@ -7,19 +7,16 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from newsfeed_runtime.errors import field_errors
 from newsfeed_schemas.events import ArticleEvent, event_adapter
 
 from .errors import InvalidEvents, PayloadTooLarge
 
-__all__ = ["field_errors", "parse_batch_body", "parse_one", "validate_item"]
+__all__ = ["parse_batch_body", "parse_one", "validate_item"]
 
 
-def field_errors(exc: ValidationError) -> list[dict[str, Any]]:
-    """Pydantic errors as `{"loc", "msg", "type"}`, without echoing the input back."""
-    return [
-        {"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]}
-        for err in exc.errors(include_url=False, include_input=False, include_context=False)
-    ]
+def _errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return field_errors(exc.errors(include_url=False, include_input=False, include_context=False))
 
 
 def parse_one(body: bytes) -> ArticleEvent:
@@ -27,7 +24,7 @@ def parse_one(body: bytes) -> ArticleEvent:
     try:
         return event_adapter.validate_json(body)
     except ValidationError as exc:
-        raise InvalidEvents(field_errors(exc)) from exc
+        raise InvalidEvents(_errors(exc)) from exc
 
 
 def validate_item(item: Any) -> ArticleEvent | list[dict[str, Any]]:
@@ -35,7 +32,7 @@ def validate_item(item: Any) -> ArticleEvent | list[dict[str, Any]]:
     try:
         return event_adapter.validate_python(item)
     except ValidationError as exc:
-        return field_errors(exc)
+        return _errors(exc)
 
 
 def parse_batch_body(body: bytes, content_type: str, max_items: int) -> list[Any]:

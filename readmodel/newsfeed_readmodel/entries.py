@@ -1,0 +1,41 @@
+"""Entries of `{prefix}:articles` as the indexer sees them: the event, or why there is none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import orjson
+from pydantic import ValidationError
+
+from newsfeed_schemas.events import ArticleEvent, parse_event
+from newsfeed_schemas.streams import DATA_FIELD
+
+__all__ = ["StreamEntry", "decode_entries", "decode_entry"]
+
+_DATA = DATA_FIELD.encode()
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEntry:
+    """One stream entry: its id and either the decoded event or why it could not be decoded."""
+
+    stream_id: bytes
+    event: ArticleEvent | None
+    raw: dict[bytes, bytes] = field(default_factory=dict)
+    error: str | None = None
+
+
+def decode_entry(stream_id: bytes, fields: dict[bytes, bytes]) -> StreamEntry:
+    """A `StreamEntry` holding the validated event, or the reason it is not one."""
+    raw = fields.get(_DATA)
+    if raw is None:
+        return StreamEntry(stream_id, None, fields, error=f"entry has no {DATA_FIELD!r} field")
+    try:
+        return StreamEntry(stream_id, parse_event(raw), fields)
+    except (ValidationError, orjson.JSONDecodeError, ValueError) as exc:
+        return StreamEntry(stream_id, None, fields, error=str(exc)[:2000])
+
+
+def decode_entries(ids: Sequence[bytes], rows: Sequence[dict[bytes, bytes]]) -> list[StreamEntry]:
+    return [decode_entry(i, f) for i, f in zip(ids, rows, strict=True)]

@@ -1,0 +1,106 @@
+"""How one article event changes the read model: a pure function of (stored, event).
+
+`transition()` returns a `Transition` (what to write) or None when the event is
+stale or a duplicate. The store writes a transition; nothing here speaks Redis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from newsfeed_schemas.articles import Article
+from newsfeed_schemas.events import ArticleEvent, EventType
+
+from .announcements import feed_change, feed_delta
+from .cards import article_document
+from .feed import feed_member, feeds_of
+from .versions import Version, is_newer, version_of
+
+__all__ = ["State", "Stored", "Transition", "transition"]
+
+State = Literal["published", "unpublished", "deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What the read model keeps about an article besides its document."""
+
+    version: Version
+    state: State
+    member: str | None = None
+    feeds: tuple[str, ...] = ()
+    slug: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """The writes that apply one event: the new record, feed edits and the announcement."""
+
+    article_id: str
+    stored: Stored
+    document: dict[str, Any] | None
+    removals: list[tuple[str, str]] = field(default_factory=list)
+    additions: list[tuple[str, str]] = field(default_factory=list)
+    change: dict[str, Any] | None = None  # a `FeedChange` payload
+    old_slug: str | None = None
+
+    @property
+    def is_live(self) -> bool:
+        return self.stored.state == "published"
+
+
+def transition(prev: Stored | None, event: ArticleEvent) -> Transition | None:
+    """The effect of `event` on an article last stored as `prev`; None when it changes nothing."""
+    incoming = version_of(event.type, event.revision, event.id)
+    if prev is not None and not is_newer(prev.version, incoming, stored_is_deleted=prev.state == "deleted"):
+        return None
+    if isinstance(event.data, Article) and event.type in (EventType.PUBLISHED, EventType.UPDATED):
+        return _go_live(prev, event, event.data, incoming)
+    state: State = "deleted" if event.type == EventType.DELETED else "unpublished"
+    return _take_down(prev, event, incoming, state)
+
+
+def _go_live(prev: Stored | None, event: ArticleEvent, article: Article, version: Version) -> Transition:
+    assert article.published_at is not None  # validated by the event model
+    member = feed_member(article.published_at, article.id)
+    feeds = tuple(feeds_of(article))
+    old_feeds = prev.feeds if prev else ()
+    old_member = prev.member if prev else None
+    removals = [(f, old_member) for f in old_feeds if old_member and (f not in feeds or old_member != member)]
+    additions = [(f, member) for f in feeds if f not in old_feeds or old_member != member]
+    deltas = []
+    for name in dict.fromkeys(old_feeds + feeds):
+        if name not in old_feeds:
+            kind = "inserted"
+        elif name not in feeds:
+            kind = "removed"
+        else:
+            kind = "moved" if old_member != member else "updated"
+        deltas.append(feed_delta(name, kind, article.id))
+    slug = article.effective_slug
+    return Transition(
+        article_id=article.id,
+        stored=Stored(version=version, state="published", member=member, feeds=feeds, slug=slug, url=article.url),
+        document=article_document(article),
+        removals=removals,
+        additions=additions,
+        change=feed_change(event, deltas, article.url),
+        old_slug=prev.slug if prev and prev.slug != slug else None,
+    )
+
+
+def _take_down(prev: Stored | None, event: ArticleEvent, version: Version, state: State) -> Transition:
+    old_feeds = prev.feeds if prev else ()
+    old_member = prev.member if prev else None
+    removals = [(f, old_member) for f in old_feeds if old_member]
+    deltas = [feed_delta(f, "removed", event.subject) for f in old_feeds]
+    return Transition(
+        article_id=event.subject,
+        stored=Stored(version=version, state=state),
+        document=None,
+        removals=removals,
+        change=feed_change(event, deltas, prev.url if prev else None) if deltas else None,
+        old_slug=prev.slug if prev else None,
+    )

@@ -1,0 +1,80 @@
+"""Reads the read model for the API: feed pages, articles, related cards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+from .cards import card_of
+from .feed import ALL, id_of_member, next_cursor, page_bounds
+from .keys import Keys
+from .related.scoring import Profile, decode_profile, reason
+from .stats import read_stats
+
+__all__ = ["FeedPage", "ReadModelReader"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class ReadModelReader:
+    """What the read side asks of one site's read model."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+
+    async def feed_page(self, feed: str = ALL, *, limit: int = 20, cursor: str | None = None) -> FeedPage:
+        """Cards newest first, after `cursor` (raises InvalidCursor for a forged one)."""
+        high, low = page_bounds(cursor)
+        raw: Any = await self.redis.zrevrangebylex(self.keys.feed(feed), high, low, start=0, num=limit + 1)
+        members, following = next_cursor((m.decode() for m in raw), limit)
+        documents = await self.documents([id_of_member(m) for m in members])
+        return FeedPage([card_of(d) for d in documents if d is not None], following)
+
+    async def documents(self, article_ids: list[str]) -> list[dict[str, Any] | None]:
+        """The stored documents of live articles, None where an article is not live."""
+        if not article_ids:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for article_id in article_ids:
+                pipe.hmget(self.keys.article(article_id), ["state", "doc"])
+            rows = await pipe.execute()
+        return [orjson.loads(doc) if state == b"published" and doc else None for state, doc in rows]
+
+    async def article(self, article_id: str) -> dict[str, Any] | None:
+        (document,) = await self.documents([article_id])
+        return document
+
+    async def related_cards(self, article_id: str, *, limit: int = 5) -> list[dict[str, Any]]:
+        """The cards of an article's related list, best first, each with its `score`."""
+        ranked: Any = await self.redis.zrevrange(self.keys.related(article_id), 0, limit - 1, withscores=True)
+        ids = [member.decode() for member, _ in ranked]
+        documents = await self.documents(ids)
+        raws = await self.redis.mget([self.keys.rel_profile(a) for a in [article_id, *ids]]) if ids else [None]
+        profiles = [decode_profile(a, raw) if raw else None for a, raw in zip([article_id, *ids], raws, strict=True)]
+        return [
+            {**card_of(doc), "score": round(score, 4), "reason": _reason(profiles[0], other)}
+            for doc, (_, score), other in zip(documents, ranked, profiles[1:], strict=True)
+            if doc is not None
+        ]
+
+    async def stats(self) -> dict[str, Any]:
+        """The operator stats of this site (`stats.read_stats`)."""
+        return await read_stats(self.redis, self.keys)
+
+    async def article_by_slug(self, slug: str) -> dict[str, Any] | None:
+        article_id: Any = await self.redis.hget(self.keys.slugs, slug)
+        return await self.article(article_id.decode()) if article_id else None
+
+
+def _reason(article: Profile | None, other: Profile | None) -> dict[str, Any]:
+    if article is None or other is None:
+        return {"tags": [], "terms": [], "text": ""}
+    return reason(article, other)

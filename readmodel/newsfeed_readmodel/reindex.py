@@ -1,0 +1,142 @@
+"""`newsfeed reindex`: rebuild the derived read model from the stored articles.
+
+`reindex` rebuilds the feeds, the slug index and the live set (below), then, when asked,
+every related list (`related.reindex.recompute_related`).
+
+The rebuild reads every `{p}:article:*` hash, recomputes each live article's feeds and
+feed member from its stored document (so a change of the feed rules reaches old
+articles), writes the result under fresh scratch keys (`Keys.scratch`), then switches in
+one MULTI/EXEC: RENAME each fresh key over the live one, DEL the feeds that no longer
+exist, and update the `feeds`/`member` fields of changed article records. Readers see
+the old model until EXEC and the new one after, never a mix.
+
+While the indexer keeps writing, the rebuild is optimistic: it WATCHes the live set
+(any newly published article touches it) before listing the articles, then every article
+hash it read. An indexer write in between makes EXEC fail; the fresh keys are dropped and
+the rebuild starts over (up to `attempts` times).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import orjson
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+from newsfeed_schemas.articles import Article
+
+from .errors import RebuildConflict
+from .feed import feed_member, feeds_of
+from .keys import Keys
+from .related.index import RelatedConfig
+from .related.reindex import recompute_related
+
+__all__ = ["Progress", "ReindexResult", "rebuild_feeds", "reindex"]
+
+_CHUNK = 500
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReindexResult:
+    live_articles: int
+    related_lists: int | None
+
+
+async def reindex(
+    redis: Redis,
+    keys: Keys,
+    *,
+    related: RelatedConfig | None = None,
+    changes_maxlen: int,
+    progress: Callable[[str], Progress] | None = None,
+) -> ReindexResult:
+    """Rebuild the feeds, then (when `related` is given) recompute every related list.
+
+    `progress(stage)` gives the progress callback of a stage (`feeds`, `related`).
+    """
+    report = progress or (lambda stage: lambda done, total: None)
+    live = await rebuild_feeds(redis, keys, report("feeds"))
+    linked = None
+    if related is not None:
+        linked = await recompute_related(redis, keys, related, report("related"), changes_maxlen=changes_maxlen)
+    return ReindexResult(live, linked)
+
+
+async def rebuild_feeds(redis: Redis, keys: Keys, progress: Progress | None = None, *, attempts: int = 5) -> int:
+    """Rebuild and switch atomically; how many live articles the new feeds hold."""
+    for _ in range(attempts):
+        try:
+            return await _attempt(redis, keys, progress or (lambda done, total: None))
+        except WatchError:
+            continue
+    raise RebuildConflict(attempts)
+
+
+async def _attempt(redis: Redis, keys: Keys, progress: Progress) -> int:
+    fresh = keys.scratch(uuid.uuid4().hex[:12])
+    async with redis.pipeline(transaction=True) as watcher:
+        await watcher.watch(keys.live)
+        article_keys = [k async for k in redis.scan_iter(match=keys.article("*"), count=1000)]
+        for start in range(0, len(article_keys), _CHUNK):
+            await watcher.watch(*article_keys[start : start + _CHUNK])
+        try:
+            live, slugs, record_updates, feed_names = await _build(redis, keys, fresh, article_keys, progress)
+            old_feeds = [k async for k in redis.scan_iter(match=keys.feed("*"), count=1000)]
+            watcher.multi()  # type: ignore[no-untyped-call]
+            for name in feed_names:
+                watcher.rename(fresh.feed(name), keys.feed(name))
+            for old in old_feeds:
+                if old.decode().removeprefix(keys.feed("")) not in feed_names:
+                    watcher.delete(old)
+            for source, target, count in ((fresh.live, keys.live, live), (fresh.slugs, keys.slugs, slugs)):
+                watcher.delete(target)
+                if count:
+                    watcher.rename(source, target)
+            for article_key, fields in record_updates.items():
+                watcher.hset(article_key, mapping=cast(dict[Any, Any], fields))
+            await watcher.execute()
+            return live
+        finally:
+            leftovers = [k async for k in redis.scan_iter(match=fresh.all_keys, count=1000)]
+            if leftovers:
+                await redis.delete(*leftovers)
+
+
+async def _build(
+    redis: Redis, keys: Keys, fresh: Keys, article_keys: list[Any], progress: Progress
+) -> tuple[int, int, dict[str, dict[str, bytes]], set[str]]:
+    live = slugs = 0
+    updates: dict[str, dict[str, bytes]] = {}
+    feed_names: set[str] = set()
+    for start in range(0, len(article_keys), _CHUNK):
+        chunk = article_keys[start : start + _CHUNK]
+        async with redis.pipeline(transaction=False) as pipe:
+            for key in chunk:
+                pipe.hmget(key, ["state", "doc", "member", "feeds"])
+            rows = await pipe.execute()
+        async with redis.pipeline(transaction=False) as pipe:
+            for key, (state, doc, member, feeds) in zip(chunk, rows, strict=True):
+                if state != b"published" or not doc:
+                    continue
+                article = Article.model_validate(orjson.loads(doc))
+                assert article.published_at is not None
+                new_member = feed_member(article.published_at, article.id)
+                new_feeds = feeds_of(article)
+                for name in new_feeds:
+                    pipe.zadd(fresh.feed(name), {new_member: 0})
+                feed_names.update(new_feeds)
+                pipe.sadd(fresh.live, article.id)
+                if article.effective_slug:
+                    pipe.hset(fresh.slugs, article.effective_slug, article.id)
+                    slugs += 1
+                if member != new_member.encode() or orjson.loads(feeds or b"[]") != new_feeds:
+                    updates[key.decode()] = {"member": new_member.encode(), "feeds": orjson.dumps(new_feeds)}
+                live += 1
+            await pipe.execute()
+        progress(min(start + _CHUNK, len(article_keys)), len(article_keys))
+    return live, slugs, updates, feed_names

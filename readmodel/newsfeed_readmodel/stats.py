@@ -1,0 +1,75 @@
+"""Operator stats of one site: enough to know when the read model has caught up.
+
+`GET /v1/stats` and the /metrics gauges serve this document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+
+from newsfeed_schemas.streams import INDEXER_GROUP
+
+from .keys import Keys
+
+__all__ = ["read_stats"]
+
+_MAX_LAG_COUNT = 100_000
+
+
+async def read_stats(redis: Redis, keys: Keys) -> dict[str, Any]:
+    """`stream_length`, `lag`, `pending`, `dead`, `articles` and `consumers` of the indexer group.
+
+    The group's position is read first: an entry is acknowledged in the same script that
+    applies it, so counts read afterwards include everything the group shows as done.
+    """
+    streams = keys.streams
+    group, consumers = await _group_info(redis, streams.articles)
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.xlen(streams.articles)
+        pipe.xlen(streams.dead)
+        pipe.scard(keys.live)
+        length, dead, articles = await pipe.execute()
+    return {
+        "stream_length": length,
+        "lag": await _lag(redis, streams.articles, group, length),
+        "pending": int(group.get("pending", 0)),
+        "dead": dead,
+        "articles": articles,
+        "consumers": consumers,
+    }
+
+
+async def _lag(redis: Redis, stream: str, group: dict[str, Any], length: int) -> int:
+    """Entries not yet delivered to the group (Redis < 7 has no `lag`: count them)."""
+    if not group:
+        return int(length)
+    if group.get("lag") is not None:
+        return int(group["lag"])
+    last = group.get("last-delivered-id", b"0-0")
+    last = last.decode() if isinstance(last, bytes) else str(last)
+    undelivered: Any = await redis.xrange(stream, "(" + last, "+", count=_MAX_LAG_COUNT)
+    return len(undelivered)
+
+
+async def _group_info(redis: Redis, stream: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    try:
+        groups = await redis.xinfo_groups(stream)
+    except ResponseError:  # the stream does not exist yet
+        return {}, []
+    group = next((_text_keys(g) for g in groups if _name(g) == INDEXER_GROUP), {})
+    if not group:
+        return {}, []
+    consumers = await redis.xinfo_consumers(stream, INDEXER_GROUP)
+    return group, [{"name": _name(c), "pending": int(c["pending"]), "idle_ms": int(c["idle"])} for c in consumers]
+
+
+def _name(info: dict[Any, Any]) -> str:
+    name = info.get("name", info.get(b"name"))
+    return name.decode() if isinstance(name, bytes) else str(name)
+
+
+def _text_keys(info: dict[Any, Any]) -> dict[str, Any]:
+    return {k.decode() if isinstance(k, bytes) else k: v for k, v in info.items()}

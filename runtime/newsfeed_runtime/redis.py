@@ -1,0 +1,57 @@
+"""The Redis client every newsfeed process uses, and what counts as an outage of Redis.
+
+An outage is anything that says "Redis cannot do this now" rather than "this input is
+wrong": unreachable, timing out, loading its data, refusing writes (OOM under
+`maxmemory` + `noeviction`, MISCONF after a failed save, READONLY on a replica), or a
+cluster without a master for the slot. HTTP processes answer 503 + Retry-After for it;
+the indexer waits and retries, and never counts it against an entry (an outage is not
+poison).
+"""
+
+from __future__ import annotations
+
+from redis import exceptions as redis_errors
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+
+__all__ = ["OUTAGE_ERRORS", "connect", "is_outage"]
+
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (
+    redis_errors.ConnectionError,  # includes AuthenticationError: a wrong password is an operator's outage
+    redis_errors.TimeoutError,
+    redis_errors.BusyLoadingError,
+    redis_errors.ReadOnlyError,
+    redis_errors.OutOfMemoryError,
+    redis_errors.ClusterDownError,
+    redis_errors.TryAgainError,
+    redis_errors.MasterDownError,
+    redis_errors.SlotNotCoveredError,
+    OSError,
+)
+
+# Replies of a Redis that refuses writes for now, for versions whose client maps them to
+# a plain ResponseError.
+_REFUSING = ("OOM ", "MISCONF ", "READONLY ", "LOADING ", "NOREPLICAS ", "CLUSTERDOWN ", "MASTERDOWN ", "TRYAGAIN ")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when `exc` means Redis cannot serve now (retry later), not that the request is wrong."""
+    if isinstance(exc, OUTAGE_ERRORS):
+        return True
+    return isinstance(exc, redis_errors.ResponseError) and str(exc).startswith(_REFUSING)
+
+
+def connect(url: str) -> Redis:
+    """A client for `url` (redis://, rediss:// or unix://) that reconnects by itself.
+
+    Commands fail within about a second while Redis is unreachable, so an HTTP
+    request can answer 503 instead of hanging; the next command reconnects.
+    """
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=1.0,
+        socket_timeout=5.0,
+        health_check_interval=10,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+    )

@@ -1,0 +1,25 @@
+"""Settings every newsfeed process shares: where Redis is and which site (key prefix) it serves.
+
+Each process extends `RedisSettings` with its own; values come from the environment
+(12-factor) or from CLI flags, and are passed in, never read at import.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_REDIS_URL", "RedisSettings"]
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class RedisSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSFEED_", extra="ignore", populate_by_name=True)
+
+    redis_url: str = Field(default=DEFAULT_REDIS_URL, validation_alias="REDIS_URL")
+    prefix: str = Field(
+        default="newsfeed",
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="Key and stream prefix, so several sites can share one Redis.",
+    )

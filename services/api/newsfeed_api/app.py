@@ -1,0 +1,78 @@
+"""`newsfeed api` as an ASGI app: the read API and the News Feed pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from redis.asyncio import Redis
+
+from newsfeed_readmodel.keys import Keys
+from newsfeed_readmodel.reader import ReadModelReader
+from newsfeed_runtime.errors import install_error_handlers
+from newsfeed_runtime.health import health_router
+from newsfeed_runtime.metrics import stats_refresher
+from newsfeed_runtime.redis import connect
+from newsfeed_runtime.responses import JSON
+
+from .errors import install_read_error_handlers
+from .pages import build_pages_router
+from .routes import build_read_router
+from .settings import ApiSettings
+
+__all__ = ["UNAVAILABLE", "ReadApi", "build_app"]
+
+UNAVAILABLE = "the read model is unavailable (Redis cannot be reached); retry later"
+
+
+class ReadApi:
+    """The read side: JSON routes and pages over one Redis client."""
+
+    def __init__(self, settings: ApiSettings, asyncapi: dict[str, Any] | None = None) -> None:
+        self.redis: Redis = connect(settings.redis_url)
+        self.reader = ReadModelReader(self.redis, Keys(settings.prefix))
+        self.router = APIRouter()
+        self.router.include_router(build_read_router(self.reader))
+        self.router.include_router(build_pages_router(self.reader))
+        if asyncapi is not None:
+            self.router.include_router(_asyncapi_router(asyncapi))
+
+    async def ready(self) -> bool:
+        return bool(await self.redis.ping())
+
+    async def stop(self) -> None:
+        await self.redis.aclose()
+
+    def install(self, app: FastAPI) -> None:
+        """Mount the routes and their error answers on `app`."""
+        install_read_error_handlers(app)
+        app.include_router(self.router)
+
+
+def _asyncapi_router(document: dict[str, Any]) -> APIRouter:
+    """`GET /docs/asyncapi`: the AsyncAPI document (JSON) of this site's streams."""
+    router = APIRouter(tags=["documentation"])
+
+    @router.get("/docs/asyncapi", summary="AsyncAPI document of the streams")
+    async def get_asyncapi() -> JSON:
+        return JSON(document)
+
+    return router
+
+
+def build_app(settings: ApiSettings, asyncapi: dict[str, Any] | None = None) -> FastAPI:
+    """`newsfeed api`: the read API and the pages; `asyncapi` is served at /docs/asyncapi when given."""
+    api = ReadApi(settings, asyncapi)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await api.stop()
+
+    app = FastAPI(title="newsfeed read API", version="1", lifespan=lifespan)
+    install_error_handlers(app, unavailable=UNAVAILABLE)
+    api.install(app)
+    app.include_router(health_router([api.ready], refresh=stats_refresher(api.reader.stats)))
+    return app

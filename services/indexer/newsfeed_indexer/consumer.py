@@ -1,0 +1,89 @@
+"""The FastStream consumer of `{prefix}:articles` in group `indexer`.
+
+Batch mode (`max_records` = batch size) with manual acknowledgement: the XACK
+is part of the transaction that applies the batch (see `newsfeed_readmodel.writer`).
+`EntryFormat` makes FastStream read the documented entry layout (`data`, `type`,
+`subject`) instead of its own binary framing, so a plain XREADGROUP in any language
+reads the same fields FastStream does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from faststream import AckPolicy
+from faststream.redis import RedisBroker, StreamSub
+from faststream.redis.annotations import RedisBatchStreamMessage
+from faststream.redis.parser.message import MessageFormat
+
+from newsfeed_readmodel.entries import StreamEntry, decode_entries
+from newsfeed_schemas.streams import INDEXER_GROUP, SUBJECT_FIELD, TYPE_FIELD, StreamNames
+
+__all__ = ["BatchHandler", "EntryFormat", "Subscriber", "register_consumer"]
+
+
+class BatchHandler(Protocol):
+    async def apply(self, entries: list[StreamEntry]) -> None: ...
+
+
+class Subscriber(Protocol):
+    """What the supervisor needs of FastStream's stream subscriber (checked at start, see `supervisor`)."""
+
+    @property
+    def running(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+
+class EntryFormat(MessageFormat):
+    """Payload JSON in `data`; `type` and `subject` surface as message headers."""
+
+    @classmethod
+    async def encode(cls, **kwargs: Any) -> bytes:
+        built = await cls.build(**kwargs)
+        return built.data
+
+    @classmethod
+    def parse(cls, data: Any) -> tuple[bytes, dict[str, Any]]:
+        """Headers only; never raises.
+
+        The indexer's handler validates each entry's `data` itself (an undecodable one is
+        dead-lettered, not failed in the parser), so the body FastStream would decode is
+        left empty rather than parsed twice.
+        """
+        if isinstance(data, dict):
+            return b"null", {name: _text(data.get(name.encode())) for name in (TYPE_FIELD, SUBJECT_FIELD)}
+        return b"null", {}
+
+
+def _text(value: bytes | None) -> str:
+    return value.decode(errors="replace") if value is not None else ""
+
+
+def register_consumer(
+    broker: RedisBroker, handler: BatchHandler, *, prefix: str, consumer: str, batch_size: int, block_ms: int
+) -> Any:
+    """Subscribe the indexer's handler on `broker`; the subscriber (to restart it after NOGROUP)."""
+    stream = StreamSub(
+        StreamNames(prefix).articles,
+        group=INDEXER_GROUP,
+        consumer=consumer,
+        batch=True,
+        max_records=batch_size,
+        polling_interval=block_ms,
+    )
+
+    subscriber = broker.subscriber(
+        stream=stream,
+        ack_policy=AckPolicy.MANUAL,
+        message_format=EntryFormat,
+        title="index-articles",
+        description="Applies article events to the feed orders and related links.",
+    )
+
+    @subscriber
+    async def index_articles(message: RedisBatchStreamMessage) -> None:
+        raw = message.raw_message
+        await handler.apply(decode_entries(raw["message_ids"], raw["data"]))
+
+    return subscriber

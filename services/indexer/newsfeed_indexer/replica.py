@@ -1,0 +1,116 @@
+"""One replica of the `indexer` consumer group: FastStream consumer, reclaimer, supervisor, trimmer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from faststream.redis import RedisBroker
+from redis.asyncio import Redis
+
+from newsfeed_readmodel.keys import Keys
+from newsfeed_readmodel.related.index import RelatedIndex, RelatedProjector
+from newsfeed_readmodel.writer import ReadModelWriter
+from newsfeed_runtime.redis import connect, is_outage
+
+from .applier import Applier
+from .consumer import register_consumer
+from .recovery import Reclaimer
+from .settings import IndexerSettings
+from .supervisor import Supervisor
+from .trimming import Trimmer
+
+__all__ = ["Replica"]
+
+log = logging.getLogger("newsfeed.indexer")
+
+
+class Replica:
+    """One replica of the `indexer` consumer group. `start()` returns once it consumes."""
+
+    def __init__(self, settings: IndexerSettings) -> None:
+        self.settings = settings
+        self.keys = Keys(settings.prefix)
+        self.redis: Redis = connect(settings.redis_url)
+        related = RelatedProjector(
+            RelatedIndex(self.redis, self.keys, settings.related_config()), changes_maxlen=settings.changes_maxlen
+        )
+        self.writer = ReadModelWriter(
+            self.redis,
+            self.keys,
+            changes_maxlen=settings.changes_maxlen,
+            projectors=[related] if settings.related_enabled else [],
+        )
+        self.applier = Applier(self.writer)
+        self.broker = RedisBroker(
+            settings.redis_url,
+            logger=logging.getLogger("newsfeed.faststream"),
+            graceful_timeout=settings.shutdown_timeout_s / 2,
+        )
+        subscriber = register_consumer(
+            self.broker,
+            self.applier,
+            prefix=settings.prefix,
+            consumer=settings.consumer,
+            batch_size=settings.batch_size,
+            block_ms=settings.block_ms,
+        )
+        self.reclaimer = Reclaimer(self.redis, self.applier, settings, self.keys.streams.articles)
+        self.supervisor = Supervisor(
+            subscriber, self.writer, self.reclaimer, consumer=settings.consumer, interval_s=settings.reclaim_interval_s
+        )
+        self.trimmer = Trimmer(
+            self.redis,
+            self.keys.streams.articles,
+            retention_s=settings.trim_retention_s,
+            interval_s=settings.trim_interval_s,
+        )
+        self.started = False
+
+    async def start(self) -> None:
+        await self._ensure_group()
+        drained = await self._drain_own_pending()
+        await self.broker.start()
+        self.reclaimer.start(drained=drained)
+        self.supervisor.start()
+        self.trimmer.start()
+        self.started = True
+        log.info("indexer %s consuming %s", self.settings.consumer, self.keys.streams.articles)
+
+    async def stop(self) -> None:
+        self.started = False
+        await self.trimmer.stop()
+        await self.supervisor.graceful_stop(self.broker, self.settings.shutdown_timeout_s)
+        await self.redis.aclose()
+
+    async def ready(self) -> bool:
+        """Consuming, and Redis answers."""
+        return self.started and bool(await self.redis.ping())
+
+    async def _drain_own_pending(self) -> bool:
+        """Finish what this consumer name held before a restart, before reading new entries.
+
+        Done first so that the subscriber's first batches and the drain do not apply the same
+        entries twice (harmless, revision fencing, but wasted work). False: left to the reclaimer.
+        """
+        try:
+            await self.reclaimer.drain_own_pending()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("draining this consumer's pending entries at start failed: %s", exc)
+            return False
+        return True
+
+    async def _ensure_group(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                await self.writer.ensure_group()
+                return
+            except Exception as exc:
+                if not is_outage(exc):
+                    raise
+                log.warning("waiting for Redis at start: %s", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
