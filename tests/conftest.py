@@ -104,7 +104,7 @@ class System:
 
 
 def system_settings(redis_url: str, prefix: str, **indexer: Any) -> tuple[PublisherSettings, IndexerSettings]:
-    publisher = PublisherSettings(redis_url=redis_url, prefix=prefix)
+    publisher = PublisherSettings(redis_url=redis_url, prefix=prefix, dev=True)
     consumer = f"test-{uuid.uuid4().hex[:6]}"
     defaults: dict[str, Any] = {"claim_idle_ms": 500, "reclaim_interval_s": 0.2, "consumer": consumer}
     return publisher, IndexerSettings(redis_url=redis_url, prefix=prefix, **{**defaults, **indexer})

@@ -6,8 +6,8 @@ from typing import Any
 
 from newsfeed_schemas.articles import Article
 
+from .content import SANITIZED, Content
 from .reading_time import reading_time_minutes
-from .text import body_of
 
 __all__ = ["CARD_FIELDS", "article_document", "card_of", "fallback_excerpt"]
 
@@ -34,16 +34,21 @@ def fallback_excerpt(body: str, limit: int = _EXCERPT_CHARS) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def article_document(article: Article) -> dict[str, Any]:
-    """What the read model stores for a live article: the article plus derived fields."""
+def article_document(article: Article, content: Content) -> dict[str, Any]:
+    """What the read model stores for a live article: the article, its body and caption
+    sanitised (`content`), and derived fields."""
     doc = article.model_dump(mode="json", exclude_none=True)
-    body = body_of(article.html, article.text)
+    if content.html is not None:
+        doc["html"] = content.html
+    if content.caption is not None:
+        doc["feature_image"]["caption"] = content.caption
+    doc["html_sanitized"] = SANITIZED
     doc["slug"] = article.effective_slug
     doc["revision"] = article.effective_revision
-    images = body.images + (1 if article.feature_image is not None else 0)
-    doc["reading_time_minutes"] = reading_time_minutes(words=body.words, images=images)
+    images = content.images + (1 if article.feature_image is not None else 0)
+    doc["reading_time_minutes"] = reading_time_minutes(words=content.words, images=images)
     if not article.excerpt:
-        doc["excerpt"] = fallback_excerpt(body.text)
+        doc["excerpt"] = fallback_excerpt(content.text)
     return doc
 
 

@@ -18,6 +18,7 @@
 | `{p}:rel:df`, `{p}:rel:docs` | hash, string | document frequency per term, indexed articles  |
 | `{p}:rel:tmp:{name}`         | any    | scratch of a script or of `related/reindex.py`, then gone |
 | `{p}:rebuild:{token}:...`    | any    | a rebuild's fresh copies of the keys above (`scratch`), renamed over them |
+| `{p}:probe:{consumer}`       | string | a replica's write probe: does Redis accept writes? (expires) |
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class Keys:
     def all_keys(self) -> str:
         """SCAN pattern matching every key under this prefix."""
         return f"{self.prefix}:*"
+
+    def probe(self, consumer: str) -> str:
+        return f"{self.prefix}:probe:{consumer}"
 
     def article(self, article_id: str) -> str:
         return f"{self.prefix}:article:{article_id}"

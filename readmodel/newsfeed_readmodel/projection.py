@@ -14,6 +14,7 @@ from newsfeed_schemas.events import ArticleEvent, EventType
 
 from .announcements import feed_change, feed_delta
 from .cards import article_document
+from .content import Content, prepare_article
 from .feed import feed_member, feeds_of
 from .versions import Version, is_newer, version_of
 
@@ -51,18 +52,24 @@ class Transition:
         return self.stored.state == "published"
 
 
-def transition(prev: Stored | None, event: ArticleEvent) -> Transition | None:
-    """The effect of `event` on an article last stored as `prev`; None when it changes nothing."""
+def transition(prev: Stored | None, event: ArticleEvent, content: Content | None = None) -> Transition | None:
+    """The effect of `event` on an article last stored as `prev`; None when it changes nothing.
+
+    `content` is the article's prepared body (`content.prepare_article`), when it was
+    prepared elsewhere (the indexer prepares bodies in a child process, with a deadline).
+    """
     incoming = version_of(event.type, event.revision, event.id)
     if prev is not None and not is_newer(prev.version, incoming, stored_is_deleted=prev.state == "deleted"):
         return None
     if isinstance(event.data, Article) and event.type in (EventType.PUBLISHED, EventType.UPDATED):
-        return _go_live(prev, event, event.data, incoming)
+        return _go_live(prev, event, event.data, incoming, content or prepare_article(event.data))
     state: State = "deleted" if event.type == EventType.DELETED else "unpublished"
     return _take_down(prev, event, incoming, state)
 
 
-def _go_live(prev: Stored | None, event: ArticleEvent, article: Article, version: Version) -> Transition:
+def _go_live(
+    prev: Stored | None, event: ArticleEvent, article: Article, version: Version, content: Content
+) -> Transition:
     assert article.published_at is not None  # validated by the event model
     member = feed_member(article.published_at, article.id)
     feeds = tuple(feeds_of(article))
@@ -83,7 +90,7 @@ def _go_live(prev: Stored | None, event: ArticleEvent, article: Article, version
     return Transition(
         article_id=article.id,
         stored=Stored(version=version, state="published", member=member, feeds=feeds, slug=slug, url=article.url),
-        document=article_document(article),
+        document=article_document(article, content),
         removals=removals,
         additions=additions,
         change=feed_change(event, deltas, article.url),

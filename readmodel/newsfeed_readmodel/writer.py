@@ -146,7 +146,7 @@ def _fold(entries: list[StreamEntry], stored: dict[str, Stored | None]) -> tuple
     for entry in entries:
         if entry.event is None:
             continue
-        t = transition(current.get(entry.event.subject), entry.event)
+        t = transition(current.get(entry.event.subject), entry.event, entry.content)
         if t is None:
             skipped += 1
             continue

@@ -1,18 +1,36 @@
 """The Article as a CMS sends it, and the small records derived from it.
 
-Unknown fields are ignored (a CMS sends far more than we use); wrong types and
-missing required fields are refused by validation.
+Unknown fields are ignored (a CMS sends far more than we use); wrong types, missing
+required fields and values outside the bounds of `limits.Limits` are refused by
+validation, each error naming its field. Ids and slugs appear in URLs: ids are printable
+without `/`, slugs are URL-safe (see `limits.check_id`, `limits.check_slug`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from .html_depth import nests_deeper_than
+from .limits import (
+    CEILINGS,
+    MAX_REVISION,
+    check_id,
+    check_slug,
+    check_url,
+    limits_of,
+    too_long,
+)
 
 __all__ = ["Article", "Author", "DeletedArticle", "FeatureImage", "Tag", "to_millis"]
 
 _LENIENT = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+Revision = Annotated[int, Field(ge=0, le=MAX_REVISION)]
+_Items = TypeVar("_Items", bound=list[Any])
 
 
 def to_millis(moment: datetime) -> int:
@@ -25,24 +43,67 @@ def to_millis(moment: datetime) -> int:
 class Tag(BaseModel):
     model_config = _LENIENT
 
-    slug: str = Field(min_length=1, max_length=200)
-    name: str | None = None
+    slug: str = Field(min_length=1, max_length=CEILINGS.max_slug_chars, description="URL-safe, lower-case.")
+    name: str | None = Field(default=None, max_length=CEILINGS.max_name_chars)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str, info: ValidationInfo) -> str:
+        return check_slug(value, limits_of(info).max_slug_chars)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else too_long(value, limits_of(info).max_name_chars)
 
 
 class Author(BaseModel):
     model_config = _LENIENT
 
-    slug: str = Field(min_length=1, max_length=200)
-    name: str | None = None
-    bio: str | None = None
+    slug: str = Field(min_length=1, max_length=CEILINGS.max_slug_chars, description="URL-safe, lower-case.")
+    name: str | None = Field(default=None, max_length=CEILINGS.max_name_chars)
+    bio: str | None = Field(default=None, max_length=CEILINGS.max_bio_chars)
+    profile_image: str | None = Field(default=None, max_length=CEILINGS.max_url_chars, description="http(s) URL.")
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str, info: ValidationInfo) -> str:
+        return check_slug(value, limits_of(info).max_slug_chars)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else too_long(value, limits_of(info).max_name_chars)
+
+    @field_validator("bio")
+    @classmethod
+    def _bio(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else too_long(value, limits_of(info).max_bio_chars)
+
+    @field_validator("profile_image")
+    @classmethod
+    def _profile_image(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else check_url(value, limits_of(info).max_url_chars)
 
 
 class FeatureImage(BaseModel):
     model_config = _LENIENT
 
-    url: str = Field(min_length=1)
-    alt: str | None = None
-    caption: str | None = None
+    url: str = Field(min_length=1, max_length=CEILINGS.max_url_chars, description="http(s) URL.")
+    alt: str | None = Field(default=None, max_length=CEILINGS.max_caption_chars)
+    caption: str | None = Field(
+        default=None, max_length=CEILINGS.max_caption_chars, description="May hold inline HTML (sanitised)."
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str, info: ValidationInfo) -> str:
+        return check_url(value, limits_of(info).max_url_chars)
+
+    @field_validator("alt", "caption")
+    @classmethod
+    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else too_long(value, limits_of(info).max_caption_chars)
 
 
 class Article(BaseModel):
@@ -50,31 +111,91 @@ class Article(BaseModel):
 
     model_config = _LENIENT
 
-    id: str = Field(min_length=1, max_length=200)
-    revision: int | None = Field(
-        default=None,
-        ge=0,
-        description="Grows with every edit; when absent, `updated_at` in milliseconds is used.",
+    id: str = Field(min_length=1, max_length=CEILINGS.max_id_chars)
+    revision: Revision | None = Field(
+        default=None, description="Grows with every edit; when absent, `updated_at` in milliseconds is used."
     )
-    slug: str | None = Field(default=None, max_length=300)
-    title: str = Field(min_length=1)
-    excerpt: str | None = None
-    html: str | None = None
-    text: str | None = None
-    tags: list[Tag] = Field(default_factory=list)
-    authors: list[Author] = Field(default_factory=list)
+    slug: str | None = Field(default=None, max_length=CEILINGS.max_slug_chars, description="URL-safe, lower-case.")
+    title: str = Field(min_length=1, max_length=CEILINGS.max_title_chars)
+    excerpt: str | None = Field(default=None, max_length=CEILINGS.max_excerpt_chars)
+    html: str | None = Field(default=None, max_length=CEILINGS.max_body_chars)
+    text: str | None = Field(default=None, max_length=CEILINGS.max_body_chars)
+    tags: list[Tag] = Field(default_factory=list, max_length=CEILINGS.max_tags)
+    authors: list[Author] = Field(default_factory=list, max_length=CEILINGS.max_authors)
     feature_image: FeatureImage | None = None
     published_at: datetime | None = None
     updated_at: datetime | None = None
-    url: str | None = None
-    language: str | None = Field(default=None, max_length=35)
+    url: str | None = Field(default=None, max_length=CEILINGS.max_url_chars, description="http(s) URL.")
+    language: str | None = Field(
+        default=None, max_length=35, pattern=r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$", description="BCP 47, e.g. en-GB."
+    )
 
     @field_validator("id")
     @classmethod
-    def _id_has_no_separator(cls, value: str) -> str:
-        if any(ch.isspace() for ch in value):
-            raise ValueError("must not contain white space")
+    def _id(cls, value: str, info: ValidationInfo) -> str:
+        return check_id(value, limits_of(info).max_id_chars)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else check_slug(value, limits_of(info).max_slug_chars)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str, info: ValidationInfo) -> str:
+        return too_long(value, limits_of(info).max_title_chars)
+
+    @field_validator("excerpt")
+    @classmethod
+    def _excerpt(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else too_long(value, limits_of(info).max_excerpt_chars)
+
+    @field_validator("html")
+    @classmethod
+    def _html(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        limits = limits_of(info)
+        too_long(value, limits.max_body_chars)
+        if nests_deeper_than(value, limits.max_html_depth):
+            raise PydanticCustomError(
+                "html_too_deep", "elements nest deeper than {limit} levels", {"limit": limits.max_html_depth}
+            )
         return value
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else too_long(value, limits_of(info).max_body_chars)
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: list[Tag], info: ValidationInfo) -> list[Tag]:
+        return _at_most(value, limits_of(info).max_tags, "tags")
+
+    @field_validator("authors")
+    @classmethod
+    def _authors(cls, value: list[Author], info: ValidationInfo) -> list[Author]:
+        return _at_most(value, limits_of(info).max_authors, "authors")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else check_url(value, limits_of(info).max_url_chars)
+
+    @model_validator(mode="after")
+    def _revision_fits(self) -> Article:
+        if (
+            self.revision is None
+            and self.updated_at is not None
+            and not 0 <= to_millis(self.updated_at) <= MAX_REVISION
+        ):
+            raise PydanticCustomError(
+                "revision_missing",
+                "data.updated_at must be after 1970 to stand in for data.revision",
+                {"field": "data.updated_at"},
+            )
+        return self
 
     @property
     def effective_revision(self) -> int | None:
@@ -90,10 +211,21 @@ class Article(BaseModel):
         return self.slug or self.id
 
 
+def _at_most(items: _Items, limit: int, what: str) -> _Items:
+    if len(items) > limit:
+        raise PydanticCustomError("too_many", "at most {limit} " + what, {"limit": limit})
+    return items
+
+
 class DeletedArticle(BaseModel):
     """The payload of `article.deleted`: the id is enough, the revision is optional."""
 
     model_config = _LENIENT
 
-    id: str = Field(min_length=1, max_length=200)
-    revision: int | None = Field(default=None, ge=0)
+    id: str = Field(min_length=1, max_length=CEILINGS.max_id_chars)
+    revision: Revision | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str, info: ValidationInfo) -> str:
+        return check_id(value, limits_of(info).max_id_chars)

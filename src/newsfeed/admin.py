@@ -15,7 +15,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-__all__ = ["dead_app", "import_command", "reindex_command"]
+from .workspace import find_running_up
+
+__all__ = ["dead_app", "import_command", "reindex_command", "stats_command"]
 
 T = TypeVar("T")
 console = Console(stderr=True)
@@ -25,14 +27,31 @@ RedisUrl = Annotated[str | None, typer.Option("--redis-url", envvar="REDIS_URL")
 Prefix = Annotated[str | None, typer.Option(envvar="NEWSFEED_PREFIX")]
 
 
-def _run(redis_url: str | None, prefix: str | None, work: Callable[[Any, Any, Any], Awaitable[T]]) -> T:
-    """Run `work(redis, keys, settings)` against the configured Redis."""
+def _settings(redis_url: str | None, prefix: str | None) -> Any:
+    """The settings to reach the read model: REDIS_URL when given, else the `newsfeed up` running here."""
     from newsfeed_indexer.settings import IndexerSettings
-    from newsfeed_readmodel.keys import Keys
-    from newsfeed_runtime.redis import connect
 
+    if redis_url is None and (running := find_running_up()) is not None:
+        redis_url, prefix = running.redis_url, prefix or running.prefix
+        console.print(f"using the Redis of `newsfeed up` (pid {running.pid}) at {_without_password(redis_url)}")
+    elif redis_url is None:
+        console.print("no REDIS_URL given and no `newsfeed up` running in this folder: using the default Redis")
     given: dict[str, Any] = {k: v for k, v in (("redis_url", redis_url), ("prefix", prefix)) if v is not None}
-    settings = IndexerSettings(**given)
+    return IndexerSettings(**given)
+
+
+def _without_password(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    return f"{scheme}{sep}{credentials.partition(':')[0] + ':***@' if at else ''}{host}"
+
+
+def _run(redis_url: str | None, prefix: str | None, work: Callable[[Any, Any, Any], Awaitable[T]]) -> T:
+    """Run `work(redis, keys, settings)` against the configured Redis; a Redis outage is one line and exit 2."""
+    from newsfeed_readmodel.keys import Keys
+    from newsfeed_runtime.redis import connect, is_outage
+
+    settings = _settings(redis_url, prefix)
 
     async def main() -> T:
         redis = connect(settings.redis_url)
@@ -41,7 +60,21 @@ def _run(redis_url: str | None, prefix: str | None, work: Callable[[Any, Any, An
         finally:
             await redis.aclose()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        console.print(f"[red]Redis at {_without_password(settings.redis_url)} is unavailable:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+def stats_command(redis_url: RedisUrl = None, prefix: Prefix = None) -> None:
+    """Print the pipeline's state as JSON: stream length, lag, pending, dead letters, articles, consumers."""
+    from newsfeed_readmodel.stats import read_stats
+
+    stats = _run(redis_url, prefix, lambda redis, keys, _: read_stats(redis, keys))
+    typer.echo(json.dumps(stats, indent=2, default=str))
 
 
 @dead_app.command("list")
@@ -101,15 +134,27 @@ def reindex_command(
 
 def import_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="NDJSON envelopes or a Ghost export.")],
-    url: Annotated[str, typer.Option(help="The publisher's base URL.")] = "http://127.0.0.1:8000",
+    url: Annotated[
+        str | None, typer.Option(help="The publisher's base URL (default: this folder's `newsfeed up`).")
+    ] = None,
     token: Annotated[str | None, typer.Option(envvar="NEWSFEED_PUBLISHER_TOKEN")] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
 ) -> None:
-    """Backfill: post a file through the batch endpoint, resumable after an interruption."""
-    from .importer import import_file
+    """Backfill: post a file through the batch endpoint, resumable. Exit 1 when items were refused, 2 on failure."""
+    from .importer import ImportFailed, import_file
 
-    summary = import_file(file, url, token=token, batch_size=batch_size)
+    running = find_running_up()
+    base_url = url or (running.http_url if running else None) or "http://127.0.0.1:8000"
+    try:
+        summary = import_file(file, base_url, token=token, batch_size=batch_size)
+    except ImportFailed as exc:
+        console.print(f"[red]import stopped:[/] {exc} (run it again to resume)")
+        raise typer.Exit(2) from None
+    for refusal in summary.refusals:
+        typer.echo(f"{refusal.where}: refused ({refusal.status}): {refusal.reason}")
     console.print(
         f"accepted {summary.accepted}, duplicate {summary.duplicate}, refused {summary.refused}"
         f" (of {summary.total}; {summary.skipped} skipped; resumed from {summary.resumed_from})"
     )
+    if summary.refused:
+        raise typer.Exit(1)

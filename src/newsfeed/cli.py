@@ -12,7 +12,8 @@ import uvicorn
 from fastapi import FastAPI
 from rich.console import Console
 
-from .admin import dead_app, import_command, reindex_command
+from .admin import dead_app, import_command, reindex_command, stats_command
+from .workspace import DEFAULT_DATA_DIR
 
 __all__ = ["app"]
 
@@ -21,6 +22,7 @@ console = Console(stderr=True)
 app.add_typer(dead_app, name="dead")
 app.command("reindex")(reindex_command)
 app.command("import")(import_command)
+app.command("stats")(stats_command)
 
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 RedisUrl = Annotated[
@@ -68,34 +70,48 @@ def up(
     publisher_token: Token = None,
     webhook_secret: WebhookSecret = None,
     ghost_secret: GhostSecret = None,
-    data_dir: Annotated[Path, typer.Option(help="Where the embedded Redis keeps its data.")] = Path(".newsfeed"),
+    data_dir: Annotated[Path, typer.Option(help="Where the embedded Redis keeps its data.")] = DEFAULT_DATA_DIR,
 ) -> None:
-    """The whole system in one process, on an embedded Redis when REDIS_URL is unset."""
+    """The whole system in one process, on an embedded Redis when REDIS_URL is unset (development mode)."""
     from newsfeed_indexer.settings import IndexerSettings
     from newsfeed_publisher.settings import PublisherSettings
 
     from .allinone import build_all_in_one_app
     from .embedded import EmbeddedRedis
+    from .workspace import FolderInUse, Workspace
 
     _logging()
-    embedded = None
-    if redis_url is None:
-        embedded = EmbeddedRedis(data_dir / "redis")
-        embedded.start()
-        redis_url = embedded.url
-        console.print(f"[green]embedded Redis[/] at {redis_url}, data in {embedded.data_dir}")
+    workspace = Workspace(data_dir)
     try:
+        workspace.acquire()
+    except FolderInUse as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    embedded = None
+    try:
+        if redis_url is None:
+            embedded = EmbeddedRedis(data_dir / "redis")
+            embedded.start()
+            redis_url = embedded.url
+            console.print(f"[green]embedded Redis[/] at {redis_url}, data in {embedded.data_dir}")
         common = _given(redis_url=redis_url, prefix=prefix)
         secrets = _given(publisher_token=publisher_token, webhook_secret=webhook_secret, ghost_secret=ghost_secret)
-        publisher_settings = PublisherSettings(**common, **secrets)
+        publisher_settings = PublisherSettings(**common, **secrets, dev=True)
         indexer_settings = IndexerSettings(**common)
         base = f"http://{host}:{port}"
+        workspace.record(redis_url, indexer_settings.prefix, base)
+        if not publisher_settings.has_credentials():
+            console.print(
+                "[yellow]development mode:[/] the publisher accepts events without a credential; "
+                "set NEWSFEED_PUBLISHER_TOKEN to require one"
+            )
         console.print(f"CMS events:  POST {base}/v1/events   (batch: {base}/v1/events/batch)")
         console.print(f"News Feed:   {base}/   JSON: {base}/v1/feed   stats: {base}/v1/stats")
         _serve(build_all_in_one_app(publisher_settings, indexer_settings), host, port)
     finally:
         if embedded is not None:
             embedded.stop()
+        workspace.release()
 
 
 @app.command()
@@ -107,9 +123,12 @@ def publisher(
     publisher_token: Token = None,
     webhook_secret: WebhookSecret = None,
     ghost_secret: GhostSecret = None,
+    dev: Annotated[
+        bool, typer.Option("--dev", envvar="NEWSFEED_DEV", help="Run without any credential (development only).")
+    ] = False,
 ) -> None:
-    """The CMS-facing HTTP service."""
-    from newsfeed_publisher.app import build_app
+    """The CMS-facing HTTP service (refuses to start without a token or secret, unless --dev)."""
+    from newsfeed_publisher.app import InsecureSettings, build_app
     from newsfeed_publisher.settings import PublisherSettings
 
     _logging()
@@ -120,9 +139,15 @@ def publisher(
             publisher_token=publisher_token,
             webhook_secret=webhook_secret,
             ghost_secret=ghost_secret,
-        )
+        ),
+        dev=dev,
     )
-    _serve(build_app(settings), host, port)
+    try:
+        asgi = build_app(settings)
+    except InsecureSettings as exc:
+        console.print(f"[red]refusing to start:[/] {exc}")
+        raise typer.Exit(2) from None
+    _serve(asgi, host, port)
 
 
 @app.command()

@@ -3,16 +3,24 @@
 FILE is NDJSON (one envelope per line) or a Ghost export (`db[0].data.posts`,
 `tags`, `posts_tags`, `users`, `posts_authors`, optionally `posts_meta`), whose
 published posts become `article.published` events (other posts are skipped).
-After each batch the offset reached is written to a small JSON state file, so a
-run that is interrupted continues where it stopped; event ids are deterministic,
-so a batch sent twice is answered as duplicates, never written twice.
+NDJSON lines are sent as they are, so the publisher judges each one (a line that is
+not JSON is refused on its own, the others go through). Every refused item is reported
+with where it is in FILE and why. Requests stay under `max_request_bytes`.
+
+After each batch the offset reached is written to a small JSON state file, so a run
+that is interrupted continues where it stopped; event ids are deterministic, so a
+batch sent twice is answered as duplicates, never written twice. A publisher that
+answers 503 is retried (as its Retry-After says); one that cannot be reached, or
+refuses the credentials, stops the import with `ImportFailed`.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +30,34 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from newsfeed_publisher.ghost import envelope_from_post
 
-__all__ = ["ImportSummary", "ghost_export_envelopes", "import_file", "read_envelopes"]
+__all__ = [
+    "ImportFailed",
+    "ImportItem",
+    "ImportSummary",
+    "Refusal",
+    "ghost_export_envelopes",
+    "import_file",
+    "read_items",
+]
+
+
+class ImportFailed(RuntimeError):
+    """The import could not go on (publisher unreachable, credentials refused, Redis down too long)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportItem:
+    """One item to post: where it is in FILE (`line 12`, `post 5f3a… "Title"`) and its JSON."""
+
+    where: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    where: str
+    status: int
+    reason: str
 
 
 @dataclass
@@ -33,6 +68,7 @@ class ImportSummary:
     refused: int = 0
     skipped: int = 0
     resumed_from: int = 0
+    refusals: list[Refusal] = field(default_factory=list)
 
 
 def ghost_export_envelopes(export: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
@@ -66,7 +102,7 @@ def ghost_export_envelopes(export: dict[str, Any]) -> tuple[list[dict[str, Any]]
     return envelopes, skipped
 
 
-def read_envelopes(path: Path) -> tuple[list[Any], int]:
+def read_items(path: Path) -> tuple[list[ImportItem], int]:
     """The items to post from FILE (a Ghost export or NDJSON), and the count of skipped posts."""
     raw = path.read_bytes()
     if raw.lstrip()[:1] == b"{":
@@ -75,16 +111,65 @@ def read_envelopes(path: Path) -> tuple[list[Any], int]:
         except orjson.JSONDecodeError:
             document = None
         if isinstance(document, dict) and "db" in document:
-            return ghost_export_envelopes(document)
-    return [orjson.loads(line) for line in raw.splitlines() if line.strip()], 0
+            envelopes, skipped = ghost_export_envelopes(document)
+            items = [ImportItem(_post_name(envelope), orjson.dumps(envelope)) for envelope in envelopes]
+            return items, skipped
+    lines = [(number, line) for number, line in enumerate(raw.splitlines(), start=1) if line.strip()]
+    return [ImportItem(f"line {number}", line.strip()) for number, line in lines], 0
+
+
+def _post_name(envelope: dict[str, Any]) -> str:
+    title = str(envelope.get("data", {}).get("title") or "")[:60]
+    return f"post {envelope.get('subject')} {title!r}"
 
 
 def _load_state(state_file: Path, source: Path, size: int) -> dict[str, Any]:
+    fresh = {"source": str(source.resolve()), "size": size, "offset": 0, "summary": asdict(ImportSummary())}
     if state_file.exists():
         state = json.loads(state_file.read_text())
-        if state.get("source") == str(source.resolve()) and state.get("size") == size:
+        if state.get("source") == fresh["source"] and state.get("size") == size:
             return dict(state)
-    return {"source": str(source.resolve()), "size": size, "offset": 0, "summary": asdict(ImportSummary())}
+    return fresh
+
+
+def _batches(items: list[ImportItem], start: int, max_items: int, max_bytes: int) -> Iterator[list[ImportItem]]:
+    """Consecutive slices of at most `max_items` items and about `max_bytes` bytes (an item is never split)."""
+    batch: list[ImportItem] = []
+    size = 0
+    for item in items[start:]:
+        if batch and (len(batch) >= max_items or size + len(item.body) + 1 > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += len(item.body) + 1
+    if batch:
+        yield batch
+
+
+def _reason(result: dict[str, Any]) -> str:
+    errors = result.get("errors") or []
+    parts = [f"{'.'.join(map(str, e.get('loc', []))) or 'event'}: {e.get('msg')}" for e in errors[:5]]
+    return "; ".join(parts) or "refused"
+
+
+def _post(http: httpx.Client, batch: list[ImportItem], sleep: Callable[[float], None]) -> dict[str, Any]:
+    """POST one batch; retries while the publisher answers 503, fails on anything it cannot fix."""
+    body = b"\n".join(item.body for item in batch)
+    for attempt in range(6):
+        try:
+            response = http.post("/v1/events/batch", content=body)
+        except httpx.HTTPError as exc:
+            raise ImportFailed(f"cannot reach the publisher at {http.base_url}: {exc}") from None
+        if response.status_code == 503 and attempt < 5:
+            sleep(min(float(response.headers.get("retry-after", "2") or 2), 30.0))
+            continue
+        if response.status_code != 200:
+            detail = response.text[:300]
+            if response.status_code == 401:
+                detail += " (set NEWSFEED_PUBLISHER_TOKEN or --token)"
+            raise ImportFailed(f"the publisher answered {response.status_code}: {detail}")
+        return dict(response.json())
+    raise ImportFailed("the publisher kept answering 503")
 
 
 def import_file(
@@ -94,31 +179,39 @@ def import_file(
     batch_size: int = 500,
     progress: bool = True,
     state_file: Path | None = None,
+    max_request_bytes: int = 8 * 1024 * 1024,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> ImportSummary:
-    """Post FILE's envelopes in batches; resume from `state_file` (default FILE + '.import-state')."""
-    items, skipped = read_envelopes(path)
+    """Post FILE's items in batches; resume from `state_file` (default FILE + '.import-state')."""
+    items, skipped = read_items(path)
     state_file = state_file or path.with_name(path.name + ".import-state")
     state = _load_state(state_file, path, path.stat().st_size)
-    summary = ImportSummary(**state["summary"])
+    saved = dict(state["summary"])
+    saved["refusals"] = [Refusal(**r) for r in saved.get("refusals", [])]
+    summary = ImportSummary(**saved)
     summary.total, summary.skipped, summary.resumed_from = len(items), skipped, state["offset"]
     headers = {"content-type": "application/x-ndjson"}
     if token:
         headers["authorization"] = f"Bearer {token}"
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    offset = state["offset"]
     with (
-        httpx.Client(base_url=base_url, timeout=60, headers=headers) as http,
+        httpx.Client(base_url=base_url, timeout=120, headers=headers) as http,
         Progress(*columns, disable=not progress) as bar,
     ):
-        task = bar.add_task("import", total=len(items), completed=state["offset"])
-        for offset in range(state["offset"], len(items), batch_size):
-            chunk = items[offset : offset + batch_size]
-            response = http.post("/v1/events/batch", content=b"\n".join(orjson.dumps(item) for item in chunk))
-            response.raise_for_status()
-            result = response.json()
+        task = bar.add_task("import", total=len(items), completed=offset)
+        for batch in _batches(items, offset, batch_size, max_request_bytes):
+            result = _post(http, batch, sleep)
             summary.accepted += result["accepted"]
             summary.duplicate += result["duplicate"]
             summary.refused += result["refused"]
-            state.update(offset=offset + len(chunk), summary=asdict(summary))
+            summary.refusals += [
+                Refusal(batch[r["index"]].where, r["status"], _reason(r))
+                for r in result["results"]
+                if r["status"] >= 400
+            ]
+            offset += len(batch)
+            state.update(offset=offset, summary=asdict(summary))
             state_file.write_text(json.dumps(state))
-            bar.update(task, advance=len(chunk))
+            bar.update(task, advance=len(batch))
     return summary

@@ -65,7 +65,7 @@ def asyncapi_document(prefix: str = "newsfeed") -> dict[str, Any]:
 
 def openapi_documents() -> dict[str, dict[str, Any]]:
     """OpenAPI of `newsfeed publisher` and `newsfeed api` (the all-in-one app serves both)."""
-    publisher = build_publisher_app(PublisherSettings(redis_url=_REDIS_URL, publisher_token=None))
+    publisher = build_publisher_app(PublisherSettings(redis_url=_REDIS_URL, dev=True))
     api = build_api_app(ApiSettings(redis_url=_REDIS_URL), asyncapi={})
     return {"publisher": publisher.openapi(), "api": api.openapi()}
 

@@ -38,7 +38,7 @@ async def _setup(client: aioredis.Redis, prefix: str, poison: str) -> tuple[Recl
     store = ReadModelWriter(client, keys, projectors=[FailsFor(poison)])
     await store.ensure_group()
     settings = IndexerSettings(prefix=prefix, consumer="claimer", claim_idle_ms=100, max_deliveries=2)
-    return Reclaimer(client, Applier(store), settings, keys.streams.articles), keys
+    return Reclaimer(client, Applier(store), settings, keys), keys
 
 
 async def _add(client: aioredis.Redis, keys: Keys, article_id: str) -> bytes:

@@ -120,12 +120,18 @@ async def test_events_accept_a_bearer_token_or_standard_webhooks_signature(
     ):
         raw = orjson.dumps(published("signed"))
         now = int(time.time())
-        good = {"webhook-id": "m1", "webhook-timestamp": str(now), "webhook-signature": sign(key, "m1", now, raw)}
+        good = {
+            "content-type": "application/json",
+            "webhook-id": "m1",
+            "webhook-timestamp": str(now),
+            "webhook-signature": sign(key, "m1", now, raw),
+        }
         old = {**good, "webhook-timestamp": str(now - 600), "webhook-signature": sign(key, "m1", now - 600, raw)}
         assert (await http.post("/v1/events", content=raw, headers=good)).status_code == 202
         assert (await http.post("/v1/events", content=raw, headers=old)).status_code == 401
         assert (await http.post("/v1/events", content=raw)).status_code == 401
-        assert (await http.post("/v1/events", content=raw, headers={"authorization": "Bearer tok"})).status_code == 200
+        bearer = {"authorization": "Bearer tok", "content-type": "application/json"}
+        assert (await http.post("/v1/events", content=raw, headers=bearer)).status_code == 200
         batch = orjson.dumps([published("signed-2")])
         signed_batch = {**good, "webhook-signature": sign(key, "m1", now, batch)}
         assert (await http.post("/v1/events/batch", content=batch, headers=signed_batch)).status_code == 200

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from newsfeed_readmodel.content import prepare, sanitize_body, text_of
 from newsfeed_readmodel.reading_time import image_seconds, reading_time_minutes
-from newsfeed_readmodel.text import body_of, plain_text
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,7 @@ def test_minutes_like_ghost(words: int, feature_image: bool, minutes: int) -> No
 
 def test_html_words_and_inline_images_count() -> None:
     html = "<p>" + "word " * 2600 + "</p>" + '<img src="a.jpg"><img src="b.jpg">' + "<script>var x = 1;</script>"
-    body = body_of(html, None)
+    body = prepare(html, None)
     assert (body.words, body.images) == (2600, 2)
     # 2600 words = 9.45 min, + 23 s of images = 9.84 min -> 10
     assert reading_time_minutes(words=body.words, images=body.images) == 10
@@ -50,9 +50,9 @@ def test_html_words_and_inline_images_count() -> None:
     ],
 )
 def test_plain_text(html: str, text: str) -> None:
-    assert plain_text(html) == text
+    assert text_of(sanitize_body(html)) == text
 
 
 def test_text_is_used_when_there_is_no_html() -> None:
-    assert body_of(None, "  one two\nthree ") == ("one two three", 3, 0)
-    assert body_of(None, None) == ("", 0, 0)
+    assert prepare(None, "  one two\nthree ")[1:4] == ("one two three", 3, 0)
+    assert prepare(None, None)[1:4] == ("", 0, 0)

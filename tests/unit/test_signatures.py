@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from newsfeed_publisher.auth import Authenticator
+from newsfeed_publisher.auth import Authenticator, Scheme
 from newsfeed_publisher.errors import Unauthorized
 from newsfeed_publisher.settings import PublisherSettings
 from newsfeed_publisher.signatures import secret_key, sign, verify
@@ -39,15 +39,37 @@ def test_any_of_several_signatures_and_tampering() -> None:
     assert not verify(b"other", given, b"{}", now_s=1000)
 
 
+def _allowed(auth: Authenticator, headers: dict[str, str], body: bytes) -> None:
+    """What a route does: credentials before the body where possible, the signature after it."""
+    if not auth.before_body(headers, Scheme.STANDARD):
+        auth.after_body(headers, body, Scheme.STANDARD)
+
+
 def test_token_or_signature() -> None:
     settings = PublisherSettings(publisher_token="tok", webhook_secret=SECRET)
     auth = Authenticator(settings, clock=lambda: 1000.0)
-    auth.events({"authorization": "Bearer tok"}, b"{}")
-    auth.events(headers(b"{}", at=1000), b"{}")
+    assert auth.before_body({"authorization": "Bearer tok"}, Scheme.STANDARD) is True
+    _allowed(auth, headers(b"{}", at=1000), b"{}")
     for bad in [{}, {"authorization": "Bearer nope"}, headers(b"{}", at=1000 - 3600)]:
         with pytest.raises(Unauthorized):
-            auth.events(bad, b"{}")
+            _allowed(auth, bad, b"{}")
+
+
+def test_no_credential_is_refused_before_the_body_is_read() -> None:
+    auth = Authenticator(PublisherSettings(publisher_token="tok"), clock=lambda: 1000.0)
+    for bad in [{}, {"authorization": "Bearer nope"}, {"authorization": "Basic dG9rOg=="}]:
+        with pytest.raises(Unauthorized):
+            auth.before_body(bad, Scheme.STANDARD)
+    # a signature without a configured secret can never succeed: refused before the body too
+    with pytest.raises(Unauthorized):
+        auth.before_body(headers(b"{}", at=1000), Scheme.STANDARD)
+
+
+@pytest.mark.parametrize("stamp", ["²", "1" * 5000, "-5", " 1000", "1e3", "١٠٠٠"])
+def test_odd_timestamps_are_refused_not_crashing(stamp: str) -> None:
+    given = {**headers(b"{}", at=1000), "webhook-timestamp": stamp}
+    assert not verify(KEY, given, b"{}", now_s=1000)
 
 
 def test_open_without_token_or_secret() -> None:
-    Authenticator(PublisherSettings(publisher_token=None, webhook_secret=None)).events({}, b"{}")
+    assert Authenticator(PublisherSettings(dev=True)).before_body({}, Scheme.STANDARD) is True

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from ..text import body_of
+from ..content import stored_text
 from .terms import TAG_MARK, TermCounts, count_terms
 
 __all__ = [
@@ -134,7 +134,7 @@ def decode_profile(article_id: str, raw: bytes | str) -> Profile:
 
 def document_facts(document: Mapping[str, Any]) -> tuple[TermCounts, str, float, dict[str, str]]:
     """(term counts, language, published time in s, tag names) of a stored article document."""
-    body = body_of(document.get("html"), document.get("text")).text
+    body = stored_text(dict(document))
     tags = [t for t in document.get("tags") or [] if t.get("slug")]
     language = language_of(document.get("language"))
     counts = count_terms(str(document.get("title") or ""), body, (t["slug"] for t in tags), language)

@@ -16,6 +16,7 @@ from newsfeed_readmodel.entries import StreamEntry
 from newsfeed_readmodel.writer import ApplyResult, ReadModelWriter
 from newsfeed_runtime.redis import is_outage
 
+from .content_worker import ContentWorker
 from .metrics import EVENTS_APPLIED, EVENTS_DEAD, EVENTS_FAILED, EVENTS_SKIPPED
 
 __all__ = ["Applier"]
@@ -24,12 +25,23 @@ log = logging.getLogger("newsfeed.indexer")
 
 
 class Applier:
-    def __init__(self, writer: ReadModelWriter) -> None:
+    """Prepares the bodies of a batch (in the content worker, when there is one) and writes it."""
+
+    def __init__(self, writer: ReadModelWriter, content: ContentWorker | None = None) -> None:
         self.writer = writer
+        self.content = content
+
+    async def _prepared(self, entries: list[StreamEntry]) -> list[StreamEntry]:
+        return entries if self.content is None else await self.content.prepare(entries)
+
+    async def try_alone(self, entry: StreamEntry) -> None:
+        """Apply one entry and let any failure through (the reclaimer's last try before dead-lettering)."""
+        self._count(await self.writer.apply(await self._prepared([entry])))
 
     async def apply(self, entries: list[StreamEntry]) -> None:
         if not entries:
             return
+        entries = await self._prepared(entries)
         try:
             self._count(await self.writer.apply(entries))
         except Exception as exc:

@@ -6,7 +6,8 @@ pending list. The reclaimer of every replica:
 
 * at start, re-reads its own pending entries (XREADGROUP from id 0);
 * every `reclaim_interval_s`, claims entries idle longer than `claim_idle_ms`
-  from any consumer (XAUTOCLAIM) and applies them;
+  from any consumer (XAUTOCLAIM) and applies them, but only while Redis accepts writes
+  (an outage is not the entries' fault, and claims count deliveries);
 * dead-letters an entry delivered more than `max_deliveries` times that still fails
   when tried alone (or that was delivered 3 x `max_deliveries` times);
 * removes consumers of the group that hold nothing and were idle for long.
@@ -21,6 +22,7 @@ from redis.asyncio import Redis
 
 from newsfeed_readmodel.entries import StreamEntry, decode_entry
 from newsfeed_readmodel.groups import delete_consumer_if_idle
+from newsfeed_readmodel.keys import Keys
 from newsfeed_runtime.loops import BackgroundLoop
 from newsfeed_runtime.redis import is_outage
 from newsfeed_schemas.streams import INDEXER_GROUP
@@ -38,11 +40,12 @@ _CRASH_FACTOR = 3
 
 
 class Reclaimer:
-    def __init__(self, redis: Redis, applier: Applier, settings: IndexerSettings, stream: str) -> None:
+    def __init__(self, redis: Redis, applier: Applier, settings: IndexerSettings, keys: Keys) -> None:
         self.redis = redis
         self.applier = applier
         self.settings = settings
-        self.stream = stream
+        self.stream = keys.streams.articles
+        self.probe_key = keys.probe(settings.consumer)
         self._cursor = "0-0"
         self._drained = False
         self._loop = BackgroundLoop("reclaimer", log)
@@ -57,6 +60,9 @@ class Reclaimer:
         await self._loop.stop(timeout_s)
 
     async def _round(self) -> None:
+        # Claiming counts a delivery; while Redis refuses writes (OOM, MISCONF, READONLY) an
+        # entry cannot be applied, so claiming it would only count it towards the dead letters.
+        await self.redis.set(self.probe_key, b"1", px=max(self.settings.claim_idle_ms, 1000))
         if not self._drained:
             await self.drain_own_pending()
             self._drained = True
@@ -122,7 +128,7 @@ class Reclaimer:
         its replica never shows a failure: past `_CRASH_FACTOR` x the cap it is dead-lettered untried.
         """
         try:
-            await self.applier.writer.apply([entry])
+            await self.applier.try_alone(entry)
         except Exception as exc:
             if is_outage(exc):
                 raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from faststream.redis import RedisBroker
 from redis.asyncio import Redis
@@ -15,6 +16,7 @@ from newsfeed_runtime.redis import connect, is_outage
 
 from .applier import Applier
 from .consumer import register_consumer
+from .content_worker import ContentWorker
 from .recovery import Reclaimer
 from .settings import IndexerSettings
 from .supervisor import Supervisor
@@ -41,7 +43,8 @@ class Replica:
             changes_maxlen=settings.changes_maxlen,
             projectors=[related] if settings.related_enabled else [],
         )
-        self.applier = Applier(self.writer)
+        self.content = ContentWorker(settings.content_budget_s)
+        self.applier = Applier(self.writer, self.content)
         self.broker = RedisBroker(
             settings.redis_url,
             logger=logging.getLogger("newsfeed.faststream"),
@@ -55,7 +58,7 @@ class Replica:
             batch_size=settings.batch_size,
             block_ms=settings.block_ms,
         )
-        self.reclaimer = Reclaimer(self.redis, self.applier, settings, self.keys.streams.articles)
+        self.reclaimer = Reclaimer(self.redis, self.applier, settings, self.keys)
         self.supervisor = Supervisor(
             subscriber, self.writer, self.reclaimer, consumer=settings.consumer, interval_s=settings.reclaim_interval_s
         )
@@ -68,9 +71,10 @@ class Replica:
         self.started = False
 
     async def start(self) -> None:
-        await self._ensure_group()
+        self.content.start()
+        await self._until_redis_serves(self.writer.ensure_group, "creating the consumer group")
         drained = await self._drain_own_pending()
-        await self.broker.start()
+        await self._until_redis_serves(self._start_broker, "starting the subscriber")
         self.reclaimer.start(drained=drained)
         self.supervisor.start()
         self.trimmer.start()
@@ -81,6 +85,7 @@ class Replica:
         self.started = False
         await self.trimmer.stop()
         await self.supervisor.graceful_stop(self.broker, self.settings.shutdown_timeout_s)
+        await self.content.stop()
         await self.redis.aclose()
 
     async def ready(self) -> bool:
@@ -102,15 +107,23 @@ class Replica:
             return False
         return True
 
-    async def _ensure_group(self) -> None:
+    async def _start_broker(self) -> None:
+        try:
+            await self.broker.start()
+        except Exception:
+            await self.broker.stop()  # FastStream's subscriber creates the group first: OOM or READONLY stop it
+            raise
+
+    async def _until_redis_serves(self, step: Callable[[], Awaitable[None]], what: str) -> None:
+        """Run `step`, retrying with backoff while Redis is out (unreachable or refusing writes)."""
         delay = 0.1
         while True:
             try:
-                await self.writer.ensure_group()
+                await step()
                 return
             except Exception as exc:
                 if not is_outage(exc):
                     raise
-                log.warning("waiting for Redis at start: %s", exc)
+                log.warning("%s: Redis unavailable (%s); retrying", what, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)

@@ -42,6 +42,9 @@ class IndexerSettings(RedisSettings):
     trim_retention_s: float = Field(
         default=7 * 86400, ge=0, description="Processed entries younger than this are kept (for replays)."
     )
+    content_budget_s: float = Field(
+        default=5.0, gt=0, le=300, description="An article body that takes longer to prepare is dead-lettered."
+    )
     shutdown_timeout_s: float = Field(
         default=10.0, gt=0, description="SIGTERM: how long the current batch may take before it is handed back."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from faststream.redis import RedisBroker
@@ -13,12 +14,23 @@ from newsfeed_readmodel.event_log import EventLog
 from newsfeed_readmodel.keys import Keys
 from newsfeed_runtime.errors import install_error_handlers
 from newsfeed_runtime.health import health_router
+from newsfeed_schemas.events import event_adapter
 
 from .errors import UNAVAILABLE
 from .routes import build_router
 from .settings import PublisherSettings
 
-__all__ = ["EventIntake", "build_app"]
+__all__ = ["EventIntake", "InsecureSettings", "build_app", "document_request_bodies"]
+
+
+class InsecureSettings(ValueError):
+    """No token and no secret: anyone could publish. Allowed only in development mode."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no credential configured: set NEWSFEED_PUBLISHER_TOKEN (bearer tokens, comma-separated), "
+            "NEWSFEED_WEBHOOK_SECRET or NEWSFEED_GHOST_SECRET; or NEWSFEED_DEV=true to run open, for development only"
+        )
 
 
 class EventIntake:
@@ -52,7 +64,12 @@ class EventIntake:
 
 
 def build_app(settings: PublisherSettings) -> FastAPI:
-    """The CMS-facing service: POST /v1/events, /v1/events/batch, Ghost webhooks, health and metrics."""
+    """The CMS-facing service: POST /v1/events, /v1/events/batch, Ghost webhooks, health and metrics.
+
+    Raises `InsecureSettings` when no credential is configured outside development mode.
+    """
+    if not (settings.has_credentials() or settings.dev):
+        raise InsecureSettings
     intake = EventIntake(settings)
 
     @asynccontextmanager
@@ -65,4 +82,39 @@ def build_app(settings: PublisherSettings) -> FastAPI:
     install_error_handlers(app, unavailable=UNAVAILABLE)
     app.include_router(intake.router)
     app.include_router(health_router([intake.ready]))
+    document_request_bodies(app)
     return app
+
+
+def document_request_bodies(app: FastAPI) -> None:
+    """Add the request body schemas the routes refer to (they read their bodies themselves)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            event = event_adapter.json_schema(ref_template="#/components/schemas/{model}")
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(event.pop("$defs", {}))
+            schemas["ArticleEvent"] = event
+            schemas["ArticleEventBatch"] = {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ArticleEvent"},
+                "description": "A JSON array of envelopes; with `application/x-ndjson`, one envelope per line.",
+            }
+            schemas["GhostWebhook"] = {
+                "type": "object",
+                "description": "Ghost's post webhook body: the post as it is now and the fields that changed.",
+                "properties": {
+                    "post": {
+                        "type": "object",
+                        "properties": {"current": {"type": "object"}, "previous": {"type": "object"}},
+                        "required": ["current"],
+                    }
+                },
+                "required": ["post"],
+            }
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

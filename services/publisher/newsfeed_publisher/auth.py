@@ -1,8 +1,12 @@
 """Who may post events: a bearer token, a Standard Webhooks signature or Ghost's signature.
 
-When no token and no secret is configured the publisher is open (development).
-Otherwise a request must carry a valid bearer token OR a valid signature of its
-raw body, timestamped inside the replay window. Every comparison is constant-time.
+Credentials are checked before the body is read where they can be: a request with no
+credential at all, or a wrong bearer token, is refused (401) without reading its body. A
+signature covers the body, so a signed request's body is read (within its size limit)
+and then checked. Every comparison is constant-time; no secret is ever logged.
+
+With no token and no secret configured the publisher is open: `newsfeed publisher`
+refuses to start so unless in development mode (`NEWSFEED_DEV`, as `newsfeed up` is).
 """
 
 from __future__ import annotations
@@ -10,12 +14,28 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable, Mapping
+from enum import Enum
 
 from . import ghost, signatures
 from .errors import Unauthorized
 from .settings import PublisherSettings
 
-__all__ = ["Authenticator"]
+__all__ = ["Authenticator", "Scheme"]
+
+
+class Scheme(Enum):
+    """Which signature a route accepts besides a bearer token."""
+
+    STANDARD = "standard"  # Standard Webhooks: /v1/events, /v1/events/batch
+    GHOST = "ghost"  # X-Ghost-Signature: /v1/webhooks/ghost/{event}
+
+
+_SIGNATURE_HEADERS = {Scheme.STANDARD: "webhook-signature", Scheme.GHOST: "x-ghost-signature"}
+_REFUSALS = {
+    Scheme.STANDARD: "a valid 'Authorization: Bearer <token>' or Standard Webhooks signature "
+    "(webhook-id, webhook-timestamp, webhook-signature) is required",
+    Scheme.GHOST: "a valid 'X-Ghost-Signature' (or 'Authorization: Bearer <token>') is required",
+}
 
 
 class Authenticator:
@@ -27,28 +47,29 @@ class Authenticator:
         self.tolerance_s = settings.signature_tolerance_s
         self.clock = clock
 
-    def events(self, headers: Mapping[str, str], body: bytes) -> None:
-        """`POST /v1/events[/batch]`: bearer token or Standard Webhooks signature."""
-        if not self.tokens and self.webhook_key is None:
-            return
-        if self._bearer(headers) or self._standard(headers, body):
-            return
-        raise Unauthorized(
-            "a valid 'Authorization: Bearer <token>' or Standard Webhooks signature "
-            "(webhook-id, webhook-timestamp, webhook-signature) is required"
-        )
+    def _secret_for(self, scheme: Scheme) -> object | None:
+        return self.webhook_key if scheme is Scheme.STANDARD else self.ghost_secret
 
-    def ghost(self, headers: Mapping[str, str], body: bytes) -> None:
-        """`POST /v1/webhooks/ghost/{event}`: Ghost's signature, or a bearer token."""
-        if not self.tokens and self.ghost_secret is None:
-            return
-        if self._bearer(headers) or self._ghost(headers, body):
-            return
-        raise Unauthorized("a valid 'X-Ghost-Signature' (or 'Authorization: Bearer <token>') is required")
+    def before_body(self, headers: Mapping[str, str], scheme: Scheme) -> bool:
+        """True: allowed (open, or a valid bearer token). False: a signature must be checked
+        against the body (`after_body`). Raises `Unauthorized` when neither can succeed."""
+        if not self.tokens and self._secret_for(scheme) is None:
+            return True
+        if "authorization" in headers:
+            if self._bearer(headers):
+                return True
+            raise Unauthorized(_REFUSALS[scheme])
+        if self._secret_for(scheme) is not None and headers.get(_SIGNATURE_HEADERS[scheme]):
+            return False
+        raise Unauthorized(_REFUSALS[scheme])
+
+    def after_body(self, headers: Mapping[str, str], body: bytes, scheme: Scheme) -> None:
+        """Check the request's signature of `body`; raises `Unauthorized` unless it is valid."""
+        valid = self._standard(headers, body) if scheme is Scheme.STANDARD else self._ghost(headers, body)
+        if not valid:
+            raise Unauthorized(_REFUSALS[scheme])
 
     def _bearer(self, headers: Mapping[str, str]) -> bool:
-        if not self.tokens:
-            return False
         scheme, _, given = headers.get("authorization", "").partition(" ")
         candidate = given.strip().encode()
         matches = [hmac.compare_digest(candidate, token) for token in self.tokens]

@@ -2,11 +2,14 @@
 
 HTTPProblem (newsfeed_runtime.errors)
 └── PublisherError
-    ├── Unauthorized           no valid bearer token or signature        401
-    ├── UnknownWebhook         a Ghost webhook event we do not serve      404
-    ├── PayloadTooLarge        body or batch over the configured limit   413
-    └── InvalidEvents          envelope(s) that fail validation           422
-Redis outage                   (newsfeed_runtime.errors)                  503 + Retry-After
+    ├── BodyNotReceived        the client went away or sent a bad length   400
+    ├── Unauthorized           no valid bearer token or signature          401
+    ├── UnknownWebhook         a Ghost webhook event we do not serve        404
+    ├── BodyTimeout            the body did not arrive in time             408
+    ├── PayloadTooLarge        body, event or batch over its limit         413
+    ├── UnsupportedMediaType   not a JSON content type                     415
+    └── InvalidEvents          envelope(s) that fail validation             422
+Redis outage                   (newsfeed_runtime.errors)                    503 + Retry-After
 """
 
 from __future__ import annotations
@@ -15,7 +18,17 @@ from typing import Any
 
 from newsfeed_runtime.errors import HTTPProblem
 
-__all__ = ["UNAVAILABLE", "InvalidEvents", "PayloadTooLarge", "PublisherError", "Unauthorized", "UnknownWebhook"]
+__all__ = [
+    "UNAVAILABLE",
+    "BodyNotReceived",
+    "BodyTimeout",
+    "InvalidEvents",
+    "PayloadTooLarge",
+    "PublisherError",
+    "Unauthorized",
+    "UnknownWebhook",
+    "UnsupportedMediaType",
+]
 
 UNAVAILABLE = (
     "the event store is unavailable, so the event may or may not have been written; "
@@ -35,6 +48,24 @@ class Unauthorized(PublisherError):
         super().__init__(detail)
 
 
+class BodyNotReceived(PublisherError):
+    status = 400
+
+
+class BodyTimeout(PublisherError):
+    status = 408
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(f"the request body did not arrive within {timeout_s:g} s; nothing was written")
+
+
+class UnsupportedMediaType(PublisherError):
+    status = 415
+
+    def __init__(self, given: str, accepted: tuple[str, ...]) -> None:
+        super().__init__(f"content type {given[:100]!r} is not accepted here; send one of: {', '.join(accepted)}")
+
+
 class UnknownWebhook(PublisherError):
     status = 404
 
@@ -45,8 +76,8 @@ class UnknownWebhook(PublisherError):
 class PayloadTooLarge(PublisherError):
     status = 413
 
-    def __init__(self, what: str, limit: int) -> None:
-        super().__init__(f"{what} exceeds the limit of {limit}")
+    def __init__(self, what: str, limit: int, unit: str = "bytes") -> None:
+        super().__init__(f"{what} exceeds the limit of {limit} {unit}; nothing was written")
         self.limit = limit
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import datetime
 from typing import Any
 
@@ -26,14 +27,17 @@ __all__ = [
     "HANDLED_EVENTS",
     "IGNORED_EVENTS",
     "SOURCE",
+    "MalformedWebhook",
     "article_from_post",
     "envelope_from_post",
     "envelope_from_webhook",
+    "in_ghost_terms",
     "sign",
     "signature_is_valid",
 ]
 
 SOURCE = "cms/ghost"
+_MILLIS = re.compile(r"[0-9]{1,15}")
 HANDLED_EVENTS = frozenset({"post.published", "post.published.edited", "post.unpublished", "post.deleted"})
 IGNORED_EVENTS = frozenset({"post.added", "post.edited"})
 
@@ -73,7 +77,14 @@ def article_from_post(post: dict[str, Any]) -> dict[str, Any]:
             if t.get("visibility", "public") == "public"
         ],
         "authors": [
-            {"slug": a.get("slug"), "name": a.get("name"), "bio": a.get("bio")}
+            _present(
+                {
+                    "slug": a.get("slug"),
+                    "name": a.get("name"),
+                    "bio": a.get("bio"),
+                    "profile_image": a.get("profile_image"),
+                }
+            )
             for a in _primary_first(post.get("authors"), post.get("primary_author"))
         ],
     }
@@ -83,7 +94,11 @@ def article_from_post(post: dict[str, Any]) -> dict[str, Any]:
             "alt": post.get("feature_image_alt"),
             "caption": post.get("feature_image_caption"),
         }
-    return {key: value for key, value in data.items() if value is not None}
+    return _present(data)
+
+
+def _present(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def _is_public(post: dict[str, Any]) -> bool:
@@ -127,11 +142,16 @@ _EVENT_TYPES = {
 }
 
 
+class MalformedWebhook(ValueError):
+    """A body that is not Ghost's `{"post": {"current": {...}, "previous": {...}}}`."""
+
+
 def envelope_from_webhook(event: str, body: Any) -> dict[str, Any] | None:
     """The envelope for one Ghost webhook, or None for an event that changes nothing public.
 
-    A malformed body yields an envelope that fails validation (with field errors)
-    rather than an exception here.
+    A body without Ghost's `post` wrapper raises `MalformedWebhook`; a post with wrong or
+    missing fields yields an envelope that fails validation, whose errors
+    `in_ghost_terms` locates in the post.
     """
     if event in IGNORED_EVENTS:
         return None
@@ -141,8 +161,38 @@ def envelope_from_webhook(event: str, body: Any) -> dict[str, Any] | None:
     current, previous = _mapping(wrapper.get("current")), _mapping(wrapper.get("previous"))
     # On post.deleted `current` is {}: the post lives on only in `previous`.
     post = current if current else previous
+    if not post:
+        raise MalformedWebhook('expected Ghost\'s webhook body {"post": {"current": {...}}} with the post in it')
     event_id = f"ghost:{event}:{post.get('id')}:{post.get('updated_at')}"
     return envelope_from_post(post, _EVENT_TYPES[event], event_id=event_id)
+
+
+# Article field -> the Ghost post field it comes from (see `article_from_post`).
+_POST_FIELDS = {
+    "revision": "updated_at",
+    "excerpt": "custom_excerpt",
+    "text": "plaintext",
+    "feature_image": "feature_image",
+}
+_IMAGE_FIELDS = {"url": "feature_image", "alt": "feature_image_alt", "caption": "feature_image_caption"}
+
+
+def in_ghost_terms(errors: list[dict[str, Any]], event: str) -> list[dict[str, Any]]:
+    """Validation errors of a mapped envelope, located in Ghost's body (`post.current.title`)."""
+    side = "previous" if event == "post.deleted" else "current"
+    located = []
+    for error in errors:
+        loc = list(error["loc"])
+        if loc[:2] == ["data", "feature_image"]:
+            where: list[Any] = [_IMAGE_FIELDS.get(str(loc[2]), "feature_image") if len(loc) > 2 else "feature_image"]
+        elif loc[:1] == ["data"] and len(loc) > 1:
+            where = [_POST_FIELDS.get(str(loc[1]), loc[1]), *loc[2:]]
+        elif loc[:1] in (["subject"], ["id"]):
+            where = ["id"]
+        else:
+            where = []
+        located.append({**error, "loc": ["post", side, *where]})
+    return located
 
 
 def sign(secret: str, body: bytes, timestamp_ms: int) -> str:
@@ -153,9 +203,9 @@ def sign(secret: str, body: bytes, timestamp_ms: int) -> str:
 
 def signature_is_valid(secret: str, header: str, body: bytes, *, now_ms: int, tolerance_ms: int) -> bool:
     """Check `X-Ghost-Signature` in constant time; a timestamp outside the window is refused."""
-    parts = dict(part.strip().partition("=")[::2] for part in header.split(",") if "=" in part)
+    parts = dict(part.strip().partition("=")[::2] for part in header.split(",")[:8] if "=" in part)
     given, stamp = parts.get("sha256", ""), parts.get("t", "")
-    if not stamp.isdigit() or abs(now_ms - int(stamp)) > tolerance_ms:
+    if not _MILLIS.fullmatch(stamp) or abs(now_ms - int(stamp)) > tolerance_ms:
         return False
     expected = sign(secret, body, int(stamp)).partition(",")[0].removeprefix("sha256=")
     return hmac.compare_digest(given.encode(), expected.encode())

@@ -1,4 +1,9 @@
-"""CMS-facing routes: `POST /v1/events`, `POST /v1/events/batch`, `POST /v1/webhooks/ghost/{event}`."""
+"""CMS-facing routes: `POST /v1/events`, `POST /v1/events/batch`, `POST /v1/webhooks/ghost/{event}`.
+
+Each route reads its request the same way: credentials (before the body where they can
+be checked without it), content type, then the body within its size limit and deadline,
+then validation; only then is anything written.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,13 @@ from newsfeed_runtime.responses import JSON
 from newsfeed_schemas.events import ArticleEvent
 
 from . import ghost
-from .auth import Authenticator
+from .answers import RESPONSES, Accepted, BatchResult, Ignored, Problem
+from .auth import Authenticator, Scheme
+from .body import BATCH_TYPES, EVENT_TYPES, read_body, require_media_type
 from .errors import InvalidEvents, PayloadTooLarge, UnknownWebhook
 from .metrics import EVENTS_ACCEPTED, EVENTS_DUPLICATE, EVENTS_REFUSED
 from .settings import PublisherSettings
-from .validation import parse_batch_body, parse_one, validate_item
+from .validation import Refused, check_item, decode_json, parse_one, split_batch
 
 __all__ = ["build_router"]
 
@@ -26,25 +33,29 @@ def build_router(settings: PublisherSettings, event_log: Callable[[], EventLog])
     """The routes; `event_log()` gives the log to append to (bound once the broker is connected)."""
     router = APIRouter()
     auth = Authenticator(settings)
+    limits = settings.limits()
 
-    async def read_body(request: Request) -> bytes:
-        body = await request.body()
-        if len(body) > settings.max_body_bytes:
-            raise PayloadTooLarge("the request body", settings.max_body_bytes)
-        return body
+    async def receive(request: Request, scheme: Scheme, accepted: tuple[str, ...], limit: int) -> tuple[str, bytes]:
+        allowed = auth.before_body(request.headers, scheme)
+        media_type = require_media_type(request, accepted)
+        body = await read_body(request, limit=limit, timeout_s=settings.body_timeout_s)
+        if not allowed:
+            auth.after_body(request.headers, body, scheme)
+        return media_type, body
 
     @router.post(
         "/v1/events",
         status_code=202,
         tags=["CMS events"],
         summary="Append one CloudEvents envelope",
-        responses={200: {"description": "Duplicate event id"}, 422: {}, 503: {}},
+        responses={200: {"model": Accepted, "description": "Duplicate event id: nothing written"}, **RESPONSES},
+        response_model=Accepted,
+        openapi_extra={"requestBody": _request_body("ArticleEvent", EVENT_TYPES)},
     )
     async def post_event(request: Request) -> JSON:
         try:
-            body = await read_body(request)
-            auth.events(request.headers, body)
-            event = parse_one(body)
+            _, body = await receive(request, Scheme.STANDARD, EVENT_TYPES, settings.max_event_bytes)
+            event = parse_one(body, limits)
         except Exception:
             EVENTS_REFUSED.inc()
             raise
@@ -54,28 +65,24 @@ def build_router(settings: PublisherSettings, event_log: Callable[[], EventLog])
         "/v1/events/batch",
         tags=["CMS events"],
         summary="Append many envelopes (JSON array or NDJSON), with a result per item",
+        responses={200: {"model": BatchResult, "description": "A result per item"}, **RESPONSES},
+        response_model=BatchResult,
+        openapi_extra={"requestBody": _request_body("ArticleEventBatch", BATCH_TYPES)},
     )
     async def post_batch(request: Request) -> JSON:
-        body = await read_body(request)
-        auth.events(request.headers, body)
-        items = parse_batch_body(body, request.headers.get("content-type", ""), settings.max_batch_items)
-        checked = [validate_item(item) for item in items]
-        appended = iter(await event_log().append_many([c for c in checked if not isinstance(c, list)]))
+        media_type, body = await receive(request, Scheme.STANDARD, BATCH_TYPES, settings.max_batch_bytes)
+        checked = [check_item(item, limits) for item in split_batch(body, media_type, limits, settings.max_batch_items)]
+        appended = iter(await event_log().append_many([c for c in checked if not isinstance(c, Refused)]))
         results: list[dict[str, Any]] = []
         for index, outcome in enumerate(checked):
-            if isinstance(outcome, list):
-                results.append({"index": index, "status": 422, "errors": outcome})
+            if isinstance(outcome, Refused):
+                results.append({"index": index, "status": outcome.status, "errors": outcome.errors})
                 continue
             done = next(appended)
             status = 200 if done.duplicate else 202
             results.append(
-                {
-                    "index": index,
-                    "status": status,
-                    "id": done.event_id,
-                    "stream_id": done.stream_id,
-                    "duplicate": done.duplicate,
-                }
+                {"index": index, "status": status, "id": done.event_id, "stream_id": done.stream_id}
+                | {"duplicate": done.duplicate}
             )
         summary = _summarize(results)
         EVENTS_ACCEPTED.inc(summary["accepted"])
@@ -88,26 +95,46 @@ def build_router(settings: PublisherSettings, event_log: Callable[[], EventLog])
         status_code=202,
         tags=["Ghost webhooks"],
         summary="Ghost post webhook (post.published, post.published.edited, post.unpublished, post.deleted)",
-        responses={200: {"description": "Duplicate, or an event that changes nothing public"}, 404: {}, 422: {}},
+        responses={
+            200: {"model": Accepted | Ignored, "description": "Duplicate, or an event that changes nothing public"},
+            404: {"model": Problem, "description": "Not a Ghost webhook newsfeed serves"},
+            **RESPONSES,
+        },
+        response_model=Accepted,
+        openapi_extra={"requestBody": _request_body("GhostWebhook", ("application/json",))},
     )
     async def ghost_webhook(event: str, request: Request) -> JSON:
         if event not in ghost.HANDLED_EVENTS | ghost.IGNORED_EVENTS:
             raise UnknownWebhook(event)
         try:
-            body = await read_body(request)
-            auth.ghost(request.headers, body)
-            envelope = ghost.envelope_from_webhook(event, _decode(body))
+            # Ghost sends the post's html, plaintext and editor document, twice (current and previous).
+            _, body = await receive(request, Scheme.GHOST, ("application/json",), settings.max_batch_bytes)
+            envelope = _ghost_envelope(event, body)
             if envelope is None:
                 return JSON({"ignored": True, "event": event}, 200)
-            checked = validate_item(envelope)
-            if isinstance(checked, list):
-                raise InvalidEvents(checked)
+            if len(orjson.dumps(envelope)) > settings.max_event_bytes:
+                raise PayloadTooLarge("the post", settings.max_event_bytes)
+            checked = check_item(envelope, limits)
+            if isinstance(checked, Refused):
+                raise InvalidEvents(ghost.in_ghost_terms(checked.errors, event))
         except Exception:
             EVENTS_REFUSED.inc()
             raise
         return await _answer_one(event_log(), checked)
 
     return router
+
+
+def _ghost_envelope(event: str, body: bytes) -> dict[str, Any] | None:
+    try:
+        return ghost.envelope_from_webhook(event, decode_json(body))
+    except ghost.MalformedWebhook as exc:
+        raise InvalidEvents([{"loc": ["post"], "msg": str(exc), "type": "ghost_body"}]) from None
+
+
+def _request_body(schema: str, media_types: tuple[str, ...]) -> dict[str, Any]:
+    reference = {"$ref": f"#/components/schemas/{schema}"}
+    return {"required": True, "content": {media_type: {"schema": reference} for media_type in media_types}}
 
 
 async def _answer_one(log: EventLog, event: ArticleEvent) -> JSON:
@@ -124,12 +151,5 @@ def _summarize(results: list[dict[str, Any]]) -> dict[str, int]:
     return {
         "accepted": sum(r["status"] == 202 for r in results),
         "duplicate": sum(r["status"] == 200 for r in results),
-        "refused": sum(r["status"] == 422 for r in results),
+        "refused": sum(r["status"] >= 400 for r in results),
     }
-
-
-def _decode(body: bytes) -> object:
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidEvents([{"loc": [], "msg": f"the body is not valid JSON: {exc}", "type": "json_invalid"}]) from exc

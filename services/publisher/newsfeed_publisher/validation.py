@@ -1,58 +1,95 @@
-"""Turning request bodies into validated events, with field errors a CMS developer can act on."""
+"""Turning request bodies into validated events, with field errors a CMS developer can act on.
+
+Bodies are decoded with orjson (which refuses invalid UTF-8 and lone surrogates) and then
+validated by `newsfeed_schemas.events.check_event` with the limits of the settings, so
+what is accepted here is exactly what the indexer can apply.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
-from newsfeed_runtime.errors import field_errors
-from newsfeed_schemas.events import ArticleEvent, event_adapter
+from newsfeed_schemas.events import ArticleEvent, FieldError, InvalidEvent, check_event
+from newsfeed_schemas.limits import Limits
 
 from .errors import InvalidEvents, PayloadTooLarge
 
-__all__ = ["parse_batch_body", "parse_one", "validate_item"]
+__all__ = ["Refused", "check_item", "decode_json", "parse_one", "split_batch"]
 
 
-def _errors(exc: ValidationError) -> list[dict[str, Any]]:
-    return field_errors(exc.errors(include_url=False, include_input=False, include_context=False))
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A batch item that was not appended: its status (413 or 422) and why."""
+
+    status: int
+    errors: list[FieldError]
 
 
-def parse_one(body: bytes) -> ArticleEvent:
-    """One envelope from raw JSON bytes; `InvalidEvents` lists what is wrong."""
-    try:
-        return event_adapter.validate_json(body)
-    except ValidationError as exc:
-        raise InvalidEvents(_errors(exc)) from exc
-
-
-def validate_item(item: Any) -> ArticleEvent | list[dict[str, Any]]:
-    """One decoded batch item: the event, or its field errors."""
-    try:
-        return event_adapter.validate_python(item)
-    except ValidationError as exc:
-        return _errors(exc)
-
-
-def parse_batch_body(body: bytes, content_type: str, max_items: int) -> list[Any]:
-    """A JSON array, or NDJSON (one envelope per line), decoded but not yet validated."""
-    is_ndjson = "ndjson" in content_type or "jsonl" in content_type
-    if not is_ndjson and body.lstrip()[:1] == b"[":
-        items = _loads(body, "the body")
-        if not isinstance(items, list):
-            raise InvalidEvents([{"loc": [], "msg": "expected a JSON array of envelopes", "type": "list_type"}])
-    else:
-        items = [
-            _loads(line, f"line {number}") for number, line in enumerate(body.splitlines(), start=1) if line.strip()
-        ]
-    if len(items) > max_items:
-        raise PayloadTooLarge("the number of batch items", max_items)
-    return items
-
-
-def _loads(raw: bytes, where: str) -> Any:
+def decode_json(raw: bytes, where: str = "the body") -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise InvalidEvents([{"loc": [], "msg": f"{where} is not valid JSON: {exc}", "type": "json_invalid"}]) from exc
+        raise InvalidEvents([_json_error(where, exc)]) from None
+
+
+def _json_error(where: str, exc: orjson.JSONDecodeError) -> FieldError:
+    return {"loc": [], "msg": f"{where} is not valid JSON: {exc}", "type": "json_invalid"}
+
+
+def parse_one(body: bytes, limits: Limits) -> ArticleEvent:
+    """One envelope from raw JSON bytes; `InvalidEvents` lists everything that is wrong."""
+    try:
+        return check_event(decode_json(body), limits)
+    except InvalidEvent as exc:
+        raise InvalidEvents(exc.errors) from None
+
+
+def check_item(item: Any, limits: Limits) -> ArticleEvent | Refused:
+    """One decoded batch item: the event, or why it is refused."""
+    if isinstance(item, Refused):
+        return item
+    try:
+        return check_event(item, limits)
+    except InvalidEvent as exc:
+        return Refused(422, exc.errors)
+
+
+def split_batch(body: bytes, media_type: str, limits: Limits, max_items: int) -> list[Any]:
+    """The items of a JSON array or NDJSON body, decoded; an item that is too large or not
+    JSON becomes a `Refused` in its place, so the others still go through."""
+    if media_type not in ("application/x-ndjson", "application/jsonl") and body.lstrip()[:1] == b"[":
+        items = decode_json(body)
+        if not isinstance(items, list):
+            raise InvalidEvents([{"loc": [], "msg": "expected a JSON array of envelopes", "type": "list_type"}])
+        _count(items, max_items)
+        return [_sized(item, limits) for item in items]
+    lines = [line for line in body.splitlines() if line.strip()]
+    _count(lines, max_items)
+    return [_line(number, line, limits) for number, line in enumerate(lines, start=1)]
+
+
+def _count(items: list[Any], max_items: int) -> None:
+    if len(items) > max_items:
+        raise PayloadTooLarge("the number of batch items", max_items, "items")
+
+
+def _too_large(size: int, limits: Limits) -> Refused:
+    message = f"the event is {size} bytes; the limit is {limits.max_event_bytes}"
+    return Refused(413, [{"loc": [], "msg": message, "type": "too_large"}])
+
+
+def _sized(item: Any, limits: Limits) -> Any:
+    size = len(orjson.dumps(item))
+    return _too_large(size, limits) if size > limits.max_event_bytes else item
+
+
+def _line(number: int, line: bytes, limits: Limits) -> Any:
+    if len(line) > limits.max_event_bytes:
+        return _too_large(len(line), limits)
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        return Refused(422, [_json_error(f"line {number}", exc)])

@@ -1,0 +1,131 @@
+"""An article's HTML made safe to serve, and the readable text in it: pure, linear-time.
+
+The CMS's HTML is sanitised once, at index time, with an allow-list (nh3, the Rust
+`ammonia` sanitiser): no scripts, no event handlers, no `style`, no `javascript:` URLs,
+no frames or forms; Ghost's cards keep their structure and classes. Pages serve the
+stored, sanitised HTML as it is. A feature image caption, which Ghost sends as inline
+HTML, is sanitised with a smaller inline allow-list.
+
+The text (for word counts, excerpts and related terms) is read off the sanitised HTML,
+whose every `<` opens a tag that a `>` closes (text `<` is escaped as `&lt;`), so one
+tag-stripping pass is linear. Parsers get only HTML that passed the nesting guard of
+`newsfeed_schemas.html_depth` (their cost grows with depth x tags).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from typing import NamedTuple
+
+import nh3
+
+from newsfeed_schemas.articles import Article
+
+__all__ = [
+    "SANITIZED",
+    "Content",
+    "prepare",
+    "prepare_article",
+    "sanitize_body",
+    "sanitize_caption",
+    "stored_text",
+    "text_of",
+]
+
+SANITIZED = 1
+"""Version of the allow-list; a stored document carries it as `html_sanitized`."""
+
+_BODY_TAGS = nh3.ALLOWED_TAGS - {"area", "map", "nav", "center", "acronym", "strike", "tt"} | {
+    "audio",
+    "picture",
+    "source",
+    "track",
+    "video",
+}
+_BODY_ATTRIBUTES = {
+    "*": {"class", "title", "lang", "dir"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "srcset", "sizes", "alt", "width", "height", "loading"},
+    "source": {"src", "srcset", "sizes", "type", "media"},
+    "video": {"src", "poster", "controls", "width", "height", "preload", "loop", "muted", "playsinline"},
+    "audio": {"src", "controls", "preload", "loop"},
+    "track": {"src", "kind", "srclang", "label"},
+    "ol": {"start", "reversed"},
+    "td": {"colspan", "rowspan", "headers"},
+    "th": {"colspan", "rowspan", "headers", "scope"},
+    "time": {"datetime"},
+    "blockquote": {"cite"},
+    "q": {"cite"},
+    "del": {"datetime", "cite"},
+    "ins": {"datetime", "cite"},
+}
+_REMOVED_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "object", "embed", "form", "select"}
+_SCHEMES = {"http", "https", "mailto", "tel"}
+
+_body = nh3.Cleaner(
+    tags=_BODY_TAGS,
+    attributes=_BODY_ATTRIBUTES,
+    clean_content_tags=_REMOVED_WITH_CONTENT,
+    url_schemes=_SCHEMES,
+    link_rel="noopener noreferrer",
+)
+_caption = nh3.Cleaner(
+    tags={"a", "b", "br", "code", "em", "i", "s", "small", "span", "strong", "sub", "sup", "u"},
+    attributes={"a": {"href", "title"}},
+    clean_content_tags=_REMOVED_WITH_CONTENT,
+    url_schemes=_SCHEMES,
+    link_rel="noopener noreferrer",
+)
+
+_TAG = re.compile(r"<[^>]*>")
+_IMAGE = re.compile(r"<img\b")
+
+
+class Content(NamedTuple):
+    """What indexing derives from an article's body."""
+
+    html: str | None  # sanitised
+    text: str  # visible text, white space folded
+    words: int
+    images: int
+    caption: str | None  # sanitised inline HTML
+
+
+def sanitize_body(html: str) -> str:
+    return _body.clean(html)
+
+
+def sanitize_caption(caption: str) -> str:
+    return _caption.clean(caption)
+
+
+def text_of(sanitized: str) -> str:
+    """The visible text of sanitised HTML, entities decoded, white space folded."""
+    return " ".join(html_lib.unescape(_TAG.sub(" ", sanitized)).split())
+
+
+def prepare(html: str | None, text: str | None, caption: str | None = None) -> Content:
+    """Sanitise the body and caption and read the text: from `html` when present, else `text`."""
+    safe_caption = sanitize_caption(caption) if caption else None
+    if html:
+        safe = sanitize_body(html)
+        visible = text_of(safe)
+        images = len(_IMAGE.findall(safe))
+    else:
+        safe, visible, images = None, " ".join((text or "").split()), 0
+    words = visible.count(" ") + 1 if visible else 0
+    return Content(safe, visible, words, images, safe_caption)
+
+
+def prepare_article(article: Article) -> Content:
+    caption = article.feature_image.caption if article.feature_image is not None else None
+    return prepare(article.html, article.text, caption)
+
+
+def stored_text(document: dict[str, object]) -> str:
+    """The visible text of a stored article document (sanitised again if stored before sanitising)."""
+    html, text = document.get("html"), document.get("text")
+    if isinstance(html, str) and html and document.get("html_sanitized") == SANITIZED:
+        return text_of(html)
+    return prepare(html if isinstance(html, str) else None, text if isinstance(text, str) else None).text

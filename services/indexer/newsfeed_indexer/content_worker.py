@@ -1,0 +1,141 @@
+"""Article bodies prepared in a child process, with a deadline: no body stalls a replica.
+
+Sanitising HTML and reading its text (`newsfeed_readmodel.content.prepare`) is the one
+step whose cost depends on what a CMS sends. The publisher refuses HTML that would make
+a parser slow (`newsfeed_schemas.html_depth`), but an entry can also reach the stream
+another way, and a parser can have slow paths nobody has found yet. So a replica sends
+each batch's bodies to a child process and waits at most `budget_s`; when the child does
+not answer in time (or dies), it is killed and restarted, the bodies are prepared one at
+a time, and a body that alone overruns the budget marks its entry as failed, to be
+dead-lettered with that error. The event loop never runs the parser itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import time
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+
+from newsfeed_readmodel.content import Content, prepare
+from newsfeed_readmodel.entries import StreamEntry
+from newsfeed_schemas.articles import Article
+from newsfeed_schemas.events import EventType
+
+__all__ = ["ContentWorker", "needs_content"]
+
+log = logging.getLogger("newsfeed.indexer")
+
+Job = tuple[str | None, str | None, str | None]  # html, text, feature image caption
+
+
+def _serve(connection: Connection) -> None:
+    """The child: prepare each list of jobs it receives, until it receives None."""
+    while (jobs := connection.recv()) is not None:
+        connection.send([tuple(prepare(*job)) for job in jobs])
+
+
+def needs_content(entry: StreamEntry) -> bool:
+    event = entry.event
+    return (
+        event is not None
+        and isinstance(event.data, Article)
+        and event.type in (EventType.PUBLISHED, EventType.UPDATED)
+        and entry.content is None
+    )
+
+
+def _job(entry: StreamEntry) -> Job:
+    assert entry.event is not None and isinstance(entry.event.data, Article)
+    article = entry.event.data
+    caption = article.feature_image.caption if article.feature_image is not None else None
+    return article.html, article.text, caption
+
+
+class ContentWorker:
+    """A child process that prepares article bodies; `prepare` never waits longer than the budget per body."""
+
+    def __init__(self, budget_s: float) -> None:
+        self.budget_s = budget_s
+        self._context = multiprocessing.get_context("spawn")
+        self._process: BaseProcess | None = None
+        self._connection: Connection | None = None
+        self.restarts = 0
+
+    def start(self) -> None:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_serve, args=(child,), name="newsfeed-content", daemon=True)
+        process.start()
+        child.close()
+        self._process, self._connection = process, parent
+
+    async def stop(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(OSError):
+                self._connection.send(None)
+        await asyncio.to_thread(self._reap, 2.0)
+
+    def _reap(self, timeout_s: float) -> None:
+        if self._process is not None:
+            self._process.join(timeout_s)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+        if self._connection is not None:
+            self._connection.close()
+        self._process = self._connection = None
+
+    async def _restart(self) -> None:
+        self.restarts += 1
+        if self._process is not None:
+            self._process.kill()
+        await asyncio.to_thread(self._reap, 5.0)
+        self.start()
+
+    @staticmethod
+    def _exchange(connection: Connection, jobs: list[Job]) -> list[Content]:
+        connection.send(jobs)
+        return [Content(*row) for row in connection.recv()]
+
+    async def _run(self, jobs: list[Job]) -> list[Content] | None:
+        """The prepared bodies, or None when the child overran the budget or died (it is restarted)."""
+        if self._connection is None:
+            self.start()
+        assert self._connection is not None
+        try:
+            exchange = asyncio.to_thread(self._exchange, self._connection, jobs)
+            return await asyncio.wait_for(exchange, self.budget_s)
+        except (TimeoutError, EOFError, OSError):
+            await self._restart()
+            return None
+
+    async def prepare(self, entries: list[StreamEntry]) -> list[StreamEntry]:
+        """`entries` with their bodies prepared; one whose body could not be prepared in time
+        comes back undecoded, with the reason as its error (it is dead-lettered)."""
+        pending = [i for i, entry in enumerate(entries) if needs_content(entry)]
+        if not pending:
+            return entries
+        ready = list(entries)
+        contents = await self._run([_job(entries[i]) for i in pending])
+        if contents is not None:
+            for i, content in zip(pending, contents, strict=True):
+                ready[i] = _with(entries[i], content)
+            return ready
+        for i in pending:  # the batch overran: find the entry that does, one at a time
+            started = time.monotonic()
+            alone = await self._run([_job(entries[i])])
+            if alone is None:
+                error = f"its body could not be prepared within {self.budget_s:g} s (content budget)"
+                log.warning("entry %s: %s", entries[i].stream_id.decode(), error)
+                ready[i] = StreamEntry(entries[i].stream_id, None, entries[i].raw, error=error)
+            else:
+                ready[i] = _with(entries[i], alone[0])
+            log.debug("prepared entry %s alone in %.3f s", entries[i].stream_id, time.monotonic() - started)
+        return ready
+
+
+def _with(entry: StreamEntry, content: Content) -> StreamEntry:
+    return StreamEntry(entry.stream_id, entry.event, entry.raw, entry.error, content)
