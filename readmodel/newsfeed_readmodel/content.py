@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import nh3
 
@@ -29,6 +29,7 @@ __all__ = [
     "prepare_article",
     "sanitize_body",
     "sanitize_caption",
+    "servable",
     "stored_text",
     "text_of",
 ]
@@ -129,3 +130,16 @@ def stored_text(document: dict[str, object]) -> str:
     if isinstance(html, str) and html and document.get("html_sanitized") == SANITIZED:
         return text_of(html)
     return prepare(html if isinstance(html, str) else None, text if isinstance(text, str) else None).text
+
+
+def servable(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with its HTML and caption sanitised, if it was stored before sanitising existed."""
+    if document.get("html_sanitized") == SANITIZED:
+        return document
+    served = dict(document)
+    if isinstance(served.get("html"), str):
+        served["html"] = sanitize_body(served["html"])
+    image = served.get("feature_image")
+    if isinstance(image, dict) and isinstance(image.get("caption"), str):
+        served["feature_image"] = {**image, "caption": sanitize_caption(image["caption"])}
+    return served

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Iterable
 from datetime import datetime
 
 from newsfeed_schemas.articles import Article, to_millis
+from newsfeed_schemas.limits import CEILINGS, is_slug
 
 from .errors import InvalidCursor, InvalidFeedName
 
@@ -26,6 +26,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "feed_member",
+    "feeds_named",
     "feeds_of",
     "id_of_member",
     "page_bounds",
@@ -33,7 +34,6 @@ __all__ = [
 ]
 
 ALL = "all"
-_WHITE_SPACE = re.compile(r"\s")
 _WIDTH = 15
 _MAX_MILLIS = 10**_WIDTH - 1
 _SEPARATOR = "|"
@@ -48,16 +48,21 @@ def author_feed(slug: str) -> str:
 
 
 def _check_slug(slug: str) -> str:
-    if not slug or len(slug) > 200 or _WHITE_SPACE.search(slug):
+    if not is_slug(slug, CEILINGS.max_slug_chars):
         raise InvalidFeedName(slug)
     return slug
 
 
 def feeds_of(article: Article) -> list[str]:
     """Every feed an article appears in: all, each of its tags, each of its authors."""
+    return feeds_named([tag.slug for tag in article.tags], [author.slug for author in article.authors])
+
+
+def feeds_named(tag_slugs: Iterable[str], author_slugs: Iterable[str]) -> list[str]:
+    """The feeds of an article with these tags and authors; slugs that cannot name a feed are left out."""
     names = [ALL]
-    names += [tag_feed(tag.slug) for tag in article.tags]
-    names += [author_feed(author.slug) for author in article.authors]
+    names += [f"tag:{slug}" for slug in tag_slugs if is_slug(slug, CEILINGS.max_slug_chars)]
+    names += [f"author:{slug}" for slug in author_slugs if is_slug(slug, CEILINGS.max_slug_chars)]
     return list(dict.fromkeys(names))
 
 

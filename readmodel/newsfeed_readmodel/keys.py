@@ -10,7 +10,7 @@
 | `{p}:article:{id}`           | hash   | version, state, feed member, feeds, slug, url, doc   |
 | `{p}:feed:{name}`            | zset   | feed members, all at score 0 (see `feed.py`)         |
 | `{p}:related:{id}`          | zset   | related article ids scored by relatedness            |
-| `{p}:slugs`                  | hash   | slug -> article id of live articles                  |
+| `{p}:slug:{slug}`            | zset   | feed members of the live articles with that slug; the first owns it |
 | `{p}:live`                   | set    | ids of live (published) articles                     |
 | `{p}:rel:profile:{id}`       | string | an article's weighted terms (see `related_store.py`)  |
 | `{p}:rel:post:{lang}:{term}` | zset   | the most recent article ids with that term (capped)  |
@@ -83,9 +83,8 @@ class Keys:
     def rel_docs(self) -> str:
         return f"{self.prefix}:rel:docs"
 
-    @property
-    def slugs(self) -> str:
-        return f"{self.prefix}:slugs"
+    def slug(self, slug: str) -> str:
+        return f"{self.prefix}:slug:{slug}"
 
     @property
     def live(self) -> str:

@@ -45,7 +45,8 @@ class Transition:
     removals: list[tuple[str, str]] = field(default_factory=list)
     additions: list[tuple[str, str]] = field(default_factory=list)
     change: dict[str, Any] | None = None  # a `FeedChange` payload
-    old_slug: str | None = None
+    claim: tuple[str, str] | None = None  # (slug, feed member) this article now claims
+    unclaim: tuple[str, str] | None = None  # (slug, feed member) it no longer claims
 
     @property
     def is_live(self) -> bool:
@@ -94,7 +95,8 @@ def _go_live(
         removals=removals,
         additions=additions,
         change=feed_change(event, deltas, article.url),
-        old_slug=prev.slug if prev and prev.slug != slug else None,
+        claim=(slug, member),
+        unclaim=_claim_of(prev) if _claim_of(prev) != (slug, member) else None,
     )
 
 
@@ -109,5 +111,12 @@ def _take_down(prev: Stored | None, event: ArticleEvent, version: Version, state
         document=None,
         removals=removals,
         change=feed_change(event, deltas, prev.url if prev else None) if deltas else None,
-        old_slug=prev.slug if prev else None,
+        unclaim=_claim_of(prev),
     )
+
+
+def _claim_of(stored: Stored | None) -> tuple[str, str] | None:
+    """The slug claim of a stored live article: its slug and feed member (see `reader.article_by_slug`)."""
+    if stored is None or stored.slug is None or stored.member is None:
+        return None
+    return stored.slug, stored.member

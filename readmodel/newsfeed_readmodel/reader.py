@@ -70,8 +70,10 @@ class ReadModelReader:
         return await read_stats(self.redis, self.keys)
 
     async def article_by_slug(self, slug: str) -> dict[str, Any] | None:
-        article_id: Any = await self.redis.hget(self.keys.slugs, slug)
-        return await self.article(article_id.decode()) if article_id else None
+        """The live article that owns `slug`: of all live articles with it, the first published
+        (ties: the smaller id), the same on every replica whatever the order events came in."""
+        first: Any = await self.redis.zrangebylex(self.keys.slug(slug), "-", "+", start=0, num=1)
+        return await self.article(id_of_member(first[0].decode())) if first else None
 
 
 def _reason(article: Profile | None, other: Profile | None) -> dict[str, Any]:

@@ -20,17 +20,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 import orjson
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from newsfeed_schemas.articles import Article
-
 from .errors import RebuildConflict
-from .feed import feed_member, feeds_of
+from .feed import feed_member, feeds_named
 from .keys import Keys
 from .related.index import RelatedConfig
 from .related.reindex import recompute_related
@@ -85,34 +84,52 @@ async def _attempt(redis: Redis, keys: Keys, progress: Progress) -> int:
         for start in range(0, len(article_keys), _CHUNK):
             await watcher.watch(*article_keys[start : start + _CHUNK])
         try:
-            live, slugs, record_updates, feed_names = await _build(redis, keys, fresh, article_keys, progress)
+            built = await _build(redis, keys, fresh, article_keys, progress)
             old_feeds = [k async for k in redis.scan_iter(match=keys.feed("*"), count=1000)]
+            old_slugs = [k async for k in redis.scan_iter(match=keys.slug("*"), count=1000)]
             watcher.multi()  # type: ignore[no-untyped-call]
-            for name in feed_names:
-                watcher.rename(fresh.feed(name), keys.feed(name))
-            for old in old_feeds:
-                if old.decode().removeprefix(keys.feed("")) not in feed_names:
-                    watcher.delete(old)
-            for source, target, count in ((fresh.live, keys.live, live), (fresh.slugs, keys.slugs, slugs)):
-                watcher.delete(target)
-                if count:
-                    watcher.rename(source, target)
-            for article_key, fields in record_updates.items():
+            _switch(watcher, old_feeds, built.feeds, fresh.feed, keys.feed)
+            _switch(watcher, old_slugs, built.slugs, fresh.slug, keys.slug)
+            watcher.delete(keys.live)
+            if built.live:
+                watcher.rename(fresh.live, keys.live)
+            for article_key, fields in built.record_updates.items():
                 watcher.hset(article_key, mapping=cast(dict[Any, Any], fields))
             await watcher.execute()
-            return live
+            return built.live
         finally:
             leftovers = [k async for k in redis.scan_iter(match=fresh.all_keys, count=1000)]
             if leftovers:
                 await redis.delete(*leftovers)
 
 
-async def _build(
-    redis: Redis, keys: Keys, fresh: Keys, article_keys: list[Any], progress: Progress
-) -> tuple[int, int, dict[str, dict[str, bytes]], set[str]]:
-    live = slugs = 0
-    updates: dict[str, dict[str, bytes]] = {}
-    feed_names: set[str] = set()
+def _switch(
+    pipe: Any, old_keys: list[bytes], names: set[str], fresh: Callable[[str], str], live: Callable[[str], str]
+) -> None:
+    """Rename each freshly built key over the live one; delete live keys that were not rebuilt."""
+    for name in names:
+        pipe.rename(fresh(name), live(name))
+    rebuilt = {live(name) for name in names}
+    for old in old_keys:
+        if old.decode() not in rebuilt:
+            pipe.delete(old)
+
+
+@dataclass(slots=True)
+class _Built:
+    live: int = 0
+    feeds: set[str] = field(default_factory=set)
+    slugs: set[str] = field(default_factory=set)
+    record_updates: dict[str, dict[str, bytes]] = field(default_factory=dict)
+
+
+async def _build(redis: Redis, keys: Keys, fresh: Keys, article_keys: list[Any], progress: Progress) -> _Built:
+    """Write the feeds, slug claims and live set of every live article under `fresh`.
+
+    Feeds are recomputed from the stored documents as they are (a document stored by an
+    older version is not validated again: its slugs that cannot name a feed are left out).
+    """
+    built = _Built()
     for start in range(0, len(article_keys), _CHUNK):
         chunk = article_keys[start : start + _CHUNK]
         async with redis.pipeline(transaction=False) as pipe:
@@ -123,20 +140,24 @@ async def _build(
             for key, (state, doc, member, feeds) in zip(chunk, rows, strict=True):
                 if state != b"published" or not doc:
                     continue
-                article = Article.model_validate(orjson.loads(doc))
-                assert article.published_at is not None
-                new_member = feed_member(article.published_at, article.id)
-                new_feeds = feeds_of(article)
+                document = orjson.loads(doc)
+                new_member = feed_member(datetime.fromisoformat(document["published_at"]), document["id"])
+                new_feeds = feeds_named(_slugs(document, "tags"), _slugs(document, "authors"))
                 for name in new_feeds:
                     pipe.zadd(fresh.feed(name), {new_member: 0})
-                feed_names.update(new_feeds)
-                pipe.sadd(fresh.live, article.id)
-                if article.effective_slug:
-                    pipe.hset(fresh.slugs, article.effective_slug, article.id)
-                    slugs += 1
+                built.feeds.update(new_feeds)
+                pipe.sadd(fresh.live, document["id"])
+                slug = document.get("slug") or document["id"]
+                pipe.zadd(fresh.slug(slug), {new_member: 0})
+                built.slugs.add(slug)
                 if member != new_member.encode() or orjson.loads(feeds or b"[]") != new_feeds:
-                    updates[key.decode()] = {"member": new_member.encode(), "feeds": orjson.dumps(new_feeds)}
-                live += 1
+                    updates = {"member": new_member.encode(), "feeds": orjson.dumps(new_feeds), "slug": slug.encode()}
+                    built.record_updates[key.decode()] = updates
+                built.live += 1
             await pipe.execute()
         progress(min(start + _CHUNK, len(article_keys)), len(article_keys))
-    return live, slugs, updates, feed_names
+    return built
+
+
+def _slugs(document: dict[str, Any], field_name: str) -> list[str]:
+    return [str(item["slug"]) for item in document.get(field_name) or [] if isinstance(item, dict) and item.get("slug")]

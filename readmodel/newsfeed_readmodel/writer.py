@@ -119,12 +119,12 @@ class ReadModelWriter:
                 ops.zadd(keys.feed(feed), {member: 0})
             ops.delete(article_key)
             ops.hset(article_key, mapping=encode_stored(t.stored, t.document))
-            if t.old_slug is not None:
-                ops.hdel(keys.slugs, t.old_slug)
+            if t.unclaim is not None:
+                ops.zrem(keys.slug(t.unclaim[0]), t.unclaim[1])
+            if t.claim is not None:
+                ops.zadd(keys.slug(t.claim[0]), {t.claim[1]: 0})
             if t.is_live:
                 ops.sadd(keys.live, t.article_id)
-                if t.stored.slug is not None:
-                    ops.hset(keys.slugs, t.stored.slug, t.article_id)
             else:
                 ops.srem(keys.live, t.article_id)
             if t.change is not None:

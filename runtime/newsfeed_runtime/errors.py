@@ -17,9 +17,10 @@ from redis.exceptions import RedisClusterException, RedisError
 
 from .responses import JSON
 
-__all__ = ["RETRY_AFTER_S", "HTTPProblem", "field_errors", "install_error_handlers"]
+__all__ = ["RETRY_AFTER_S", "UNAVAILABLE_READ", "HTTPProblem", "field_errors", "install_error_handlers"]
 
 RETRY_AFTER_S = 2
+UNAVAILABLE_READ = "Redis cannot be reached or answers too slowly; retry later"
 
 
 class HTTPProblem(Exception):
@@ -37,8 +38,11 @@ def field_errors(errors: Any) -> list[dict[str, Any]]:
     return [{"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]} for err in errors]
 
 
-def install_error_handlers(app: FastAPI, *, unavailable: str) -> None:
-    """Map `HTTPProblem`s to their answers and every Redis outage to 503 (`unavailable` is its detail)."""
+def install_error_handlers(app: FastAPI, *, unavailable: str, unavailable_read: str = UNAVAILABLE_READ) -> None:
+    """Map `HTTPProblem`s to their answers and every Redis outage to 503.
+
+    The 503's detail is `unavailable_read` for GET and HEAD, `unavailable` for the rest.
+    """
 
     @app.exception_handler(HTTPProblem)
     async def _problem(_: Request, exc: HTTPProblem) -> JSON:
@@ -52,5 +56,6 @@ def install_error_handlers(app: FastAPI, *, unavailable: str) -> None:
     @app.exception_handler(RedisError)
     @app.exception_handler(RedisClusterException)
     @app.exception_handler(OSError)
-    async def _unavailable(_: Request, exc: Exception) -> JSON:
-        return JSON({"detail": unavailable}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+    async def _unavailable(request: Request, exc: Exception) -> JSON:
+        detail = unavailable_read if request.method in ("GET", "HEAD") else unavailable
+        return JSON({"detail": detail}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})

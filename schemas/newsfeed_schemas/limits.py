@@ -27,6 +27,7 @@ __all__ = [
     "check_id",
     "check_slug",
     "check_url",
+    "is_slug",
     "limits_of",
     "too_long",
 ]
@@ -110,6 +111,11 @@ def check_id(value: str, limit: int) -> str:
 
 # Lower-case and caseless letters, combining marks, decimal digits: every Ghost slug passes.
 _SLUG_CATEGORIES = frozenset({"Ll", "Lo", "Lm", "Mn", "Mc", "Nd"})
+
+
+def is_slug(value: str, limit: int) -> bool:
+    """True for a URL-safe slug: 1 to `limit` lower-case letters, digits, hyphens and underscores."""
+    return 0 < len(value) <= limit and all(ch in "-_" or unicodedata.category(ch) in _SLUG_CATEGORIES for ch in value)
 
 
 def check_slug(value: str, limit: int) -> str:

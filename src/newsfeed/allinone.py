@@ -14,7 +14,7 @@ from newsfeed_indexer.settings import IndexerSettings
 from newsfeed_publisher.app import EventIntake
 from newsfeed_publisher.errors import UNAVAILABLE
 from newsfeed_publisher.settings import PublisherSettings
-from newsfeed_runtime.errors import install_error_handlers
+from newsfeed_runtime.apps import service_app
 from newsfeed_runtime.health import health_router
 from newsfeed_runtime.metrics import stats_refresher
 
@@ -45,8 +45,7 @@ def build_all_in_one_app(
             await intake.stop()
             await api.stop()
 
-    app = FastAPI(title="newsfeed", version="1", lifespan=lifespan)
-    install_error_handlers(app, unavailable=UNAVAILABLE)
+    app = service_app("newsfeed", lifespan, unavailable=UNAVAILABLE)
     app.include_router(intake.router)
     api.install(app)
     app.include_router(

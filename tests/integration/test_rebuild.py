@@ -25,7 +25,8 @@ async def test_rebuild_restores_a_damaged_read_model(system: System) -> None:
     keys = Keys(system.prefix)
     await _publish_corpus(system, 12)
     before = await canonical_dump(system.redis, system.prefix)
-    await system.redis.delete(keys.feed("tag:sport"), keys.slugs)
+    await system.redis.delete(keys.feed("tag:sport"), keys.slug("art-004"))
+    await system.redis.zadd(keys.slug("art-005"), {"000000000000001|nobody": 0})
     await system.redis.zadd(keys.feed("tag:ghost"), {"000000000000001|nobody": 0})
     await system.redis.srem(keys.live, "art-003")
     progress: list[tuple[int, int]] = []

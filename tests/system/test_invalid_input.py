@@ -83,7 +83,9 @@ async def test_batch_accepts_ndjson(system: System) -> None:
 async def test_a_broken_ndjson_line_is_refused_on_its_own(system: System) -> None:
     good = orjson.dumps(published("fine"))
     body = b'{"a": 1}\n{broken\n' + good
-    response = await system.http.post("/v1/events/batch", content=body, headers={"content-type": "application/x-ndjson"})
+    response = await system.http.post(
+        "/v1/events/batch", content=body, headers={"content-type": "application/x-ndjson"}
+    )
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["status"] for r in results] == [422, 422, 202]

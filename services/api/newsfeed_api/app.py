@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
 from newsfeed_readmodel.keys import Keys
 from newsfeed_readmodel.reader import ReadModelReader
-from newsfeed_runtime.errors import install_error_handlers
+from newsfeed_runtime.apps import service_app
+from newsfeed_runtime.errors import UNAVAILABLE_READ
 from newsfeed_runtime.health import health_router
 from newsfeed_runtime.metrics import stats_refresher
 from newsfeed_runtime.redis import connect
@@ -22,9 +25,11 @@ from .pages import build_pages_router
 from .routes import build_read_router
 from .settings import ApiSettings
 
-__all__ = ["UNAVAILABLE", "ReadApi", "build_app"]
+__all__ = ["STATIC_DIR", "UNAVAILABLE", "ReadApi", "build_app"]
 
-UNAVAILABLE = "the read model is unavailable (Redis cannot be reached); retry later"
+STATIC_DIR = Path(__file__).with_name("static")
+
+UNAVAILABLE = UNAVAILABLE_READ
 
 
 class ReadApi:
@@ -46,9 +51,10 @@ class ReadApi:
         await self.redis.aclose()
 
     def install(self, app: FastAPI) -> None:
-        """Mount the routes and their error answers on `app`."""
+        """Mount the routes, the static files and their error answers on `app`."""
         install_read_error_handlers(app)
         app.include_router(self.router)
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 
 def _asyncapi_router(document: dict[str, Any]) -> APIRouter:
@@ -71,8 +77,7 @@ def build_app(settings: ApiSettings, asyncapi: dict[str, Any] | None = None) -> 
         yield
         await api.stop()
 
-    app = FastAPI(title="newsfeed read API", version="1", lifespan=lifespan)
-    install_error_handlers(app, unavailable=UNAVAILABLE)
+    app = service_app("newsfeed read API", lifespan, unavailable=UNAVAILABLE)
     api.install(app)
     app.include_router(health_router([api.ready], refresh=stats_refresher(api.reader.stats)))
     return app

@@ -1,7 +1,8 @@
 """Server-rendered pages: the News Feed at `/` and an article at `/articles/{slug}`.
 
-The article HTML comes from the CMS and is rendered as it is: the CMS is trusted
-with markup, everything else is escaped.
+The article's HTML and its feature image caption come from the CMS: the indexer stores
+them sanitised (`newsfeed_readmodel.content`), and only then are they rendered as markup;
+a document stored before sanitising existed is sanitised here. Everything else is escaped.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from newsfeed_readmodel.content import servable
 from newsfeed_readmodel.errors import ArticleNotFound
 from newsfeed_readmodel.reader import ReadModelReader
 
@@ -49,6 +51,6 @@ def build_pages_router(reader: ReadModelReader) -> APIRouter:
         if article is None:
             raise ArticleNotFound(slug)
         article["related"] = await reader.related_cards(article["id"], limit=5)
-        return HTMLResponse(_templates.get_template("article.html").render(article=article))
+        return HTMLResponse(_templates.get_template("article.html").render(article=servable(article)))
 
     return router

@@ -8,13 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from newsfeed_readmodel.stats import read_stats
+from newsfeed_runtime.apps import service_app
+from newsfeed_runtime.errors import UNAVAILABLE_READ
 from newsfeed_runtime.health import health_router
 from newsfeed_runtime.metrics import stats_refresher
 
 from .replica import Replica
 from .settings import IndexerSettings
 
-__all__ = ["build_app"]
+__all__ = ["UNAVAILABLE", "build_app"]
+
+UNAVAILABLE = UNAVAILABLE_READ
 
 
 def build_app(settings: IndexerSettings) -> FastAPI:
@@ -27,7 +31,7 @@ def build_app(settings: IndexerSettings) -> FastAPI:
         yield
         await replica.stop()
 
-    app = FastAPI(title="newsfeed indexer", version="1", lifespan=lifespan, openapi_url=None)
+    app = service_app("newsfeed indexer", lifespan, unavailable=UNAVAILABLE, openapi=False)
     refresh = stats_refresher(lambda: read_stats(replica.redis, replica.keys))
     app.include_router(health_router([replica.ready], refresh=refresh))
     return app

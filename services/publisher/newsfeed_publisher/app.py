@@ -12,7 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from newsfeed_readmodel.event_log import EventLog
 from newsfeed_readmodel.keys import Keys
-from newsfeed_runtime.errors import install_error_handlers
+from newsfeed_runtime.apps import service_app
 from newsfeed_runtime.health import health_router
 from newsfeed_schemas.events import event_adapter
 
@@ -78,8 +78,7 @@ def build_app(settings: PublisherSettings) -> FastAPI:
         yield
         await intake.stop()
 
-    app = FastAPI(title="newsfeed publisher", version="1", lifespan=lifespan)
-    install_error_handlers(app, unavailable=UNAVAILABLE)
+    app = service_app("newsfeed publisher", lifespan, unavailable=UNAVAILABLE)
     app.include_router(intake.router)
     app.include_router(health_router([intake.ready]))
     document_request_bodies(app)
