@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,11 +104,25 @@ class System:
         return [card["id"] for card in (await self.feed(**params))["items"]]
 
 
-def system_settings(redis_url: str, prefix: str, **indexer: Any) -> tuple[PublisherSettings, IndexerSettings]:
-    publisher = PublisherSettings(redis_url=redis_url, prefix=prefix, dev=True)
+def system_settings(
+    redis_url: str, prefix: str, publisher: dict[str, Any] | None = None, **indexer: Any
+) -> tuple[PublisherSettings, IndexerSettings]:
+    publisher_settings = PublisherSettings(redis_url=redis_url, prefix=prefix, **{"dev": True, **(publisher or {})})
     consumer = f"test-{uuid.uuid4().hex[:6]}"
     defaults: dict[str, Any] = {"claim_idle_ms": 500, "reclaim_interval_s": 0.2, "consumer": consumer}
-    return publisher, IndexerSettings(redis_url=redis_url, prefix=prefix, **{**defaults, **indexer})
+    return publisher_settings, IndexerSettings(redis_url=redis_url, prefix=prefix, **{**defaults, **indexer})
+
+
+@asynccontextmanager
+async def running_system(
+    redis_url: str, prefix: str, publisher: dict[str, Any] | None = None, **indexer: Any
+) -> AsyncIterator[System]:
+    """`newsfeed up`'s app on a free port, with settings of the test's choosing."""
+    app = build_all_in_one_app(*system_settings(redis_url, prefix, publisher, **indexer))
+    client = aioredis.Redis.from_url(redis_url, socket_connect_timeout=1)
+    async with RunningApp(app) as running, httpx.AsyncClient(base_url=running.base_url, timeout=10) as http:
+        yield System(http=http, prefix=prefix, redis=client)
+    await client.aclose()
 
 
 @pytest.fixture

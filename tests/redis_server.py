@@ -31,11 +31,14 @@ def redis_server_binary() -> str:
 
 
 class RedisServer:
-    def __init__(self, data_dir: Path, *, appendonly: bool = True, appendfsync: str = "always") -> None:
+    def __init__(
+        self, data_dir: Path, *, appendonly: bool = True, appendfsync: str = "always", extra: tuple[str, ...] = ()
+    ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.appendonly = appendonly
         self.appendfsync = appendfsync
+        self.extra = extra
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -53,6 +56,7 @@ class RedisServer:
             "--appendonly", "yes" if self.appendonly else "no",
             "--appendfsync", self.appendfsync,
             "--logfile", str(self.data_dir / "redis.log"),
+            *self.extra,
         ]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_s

@@ -90,6 +90,13 @@ class OpBatch:
         """XADD a change announcement in the documented entry layout, capped at about `maxlen`."""
         self.xadd(stream, encode_fields(payload, type_=payload["type"], subject=subject), maxlen=maxlen)
 
+    def xadd_once_acked(self, stream: str, group: str, entry_id: bytes, target: str, fields: Mapping[Any, Any]) -> None:
+        """XACK `entry_id`; only if that acknowledged it now, XADD `fields` to `target` (see `scripts.APPLY`)."""
+        flat: list[Arg] = []
+        for field, value in fields.items():
+            flat += [field, value]
+        self.ops.append(["*ACKED", stream, group, entry_id, "XADD", target, "*", *flat])
+
     def xack(self, name: str, group: str, *ids: Arg) -> None:
         if ids:
             self.command("XACK", name, group, *ids)

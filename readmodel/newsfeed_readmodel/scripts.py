@@ -48,6 +48,9 @@ return replies
 """
 
 # ARGV[1]: MessagePack of [[key, field, expected or false]*, [command, args...]*]
+# A command `*ACKED stream group id command args...` acknowledges the entry and runs the
+# command only if that acknowledged it now: a dead letter is written once, however many
+# replicas (or rounds of one) reached the same conclusion about the entry.
 APPLY = """
 local batch = cmsgpack.unpack(ARGV[1])
 for _, check in ipairs(batch[1]) do
@@ -55,7 +58,11 @@ for _, check in ipairs(batch[1]) do
   if current ~= check[3] then return 0 end
 end
 for _, op in ipairs(batch[2]) do
-  redis.call(unpack(op))
+  if op[1] == '*ACKED' then
+    if redis.call('XACK', op[2], op[3], op[4]) == 1 then redis.call(unpack(op, 5)) end
+  else
+    redis.call(unpack(op))
+  end
 end
 return 1
 """

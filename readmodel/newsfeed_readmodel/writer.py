@@ -133,8 +133,10 @@ class ReadModelWriter:
     def _dead_letter(self, ops: OpBatch, entries: list[StreamEntry]) -> int:
         dead = [e for e in entries if e.event is None]
         now_ms = int(time.time() * 1000)
+        streams = self.keys.streams
         for entry in dead:
-            ops.xadd(self.keys.streams.dead, dead_letter_fields(entry, now_ms=now_ms))
+            fields = dead_letter_fields(entry, now_ms=now_ms)
+            ops.xadd_once_acked(streams.articles, INDEXER_GROUP, entry.stream_id, streams.dead, fields)
         return len(dead)
 
 

@@ -30,7 +30,8 @@ import re
 
 __all__ = ["nesting_depth", "nests_deeper_than"]
 
-_TAG_OR_COMMENT = re.compile(r"<!--|<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>")
+# `[^>]*>?` never backtracks: a tag that is never closed runs to the end (one match, not one per `<`).
+_TAG_OR_COMMENT = re.compile(r"<!--|<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>?")
 _VOID = frozenset(
     [
         "area",
@@ -216,8 +217,9 @@ def nesting_depth(html: str, stop_at: int | None = None) -> int:
     deepest = 0
     comment_end = -1
     for match in _TAG_OR_COMMENT.finditer(html):
-        if match.group(2) is None:  # `<!--`
-            comment_end = max(comment_end, _comment_end(html, match.start()))
+        if match.group(2) is None:  # `<!--`, which inside a comment is text
+            if match.start() >= comment_end:
+                comment_end = _comment_end(html, match.start())
             continue
         in_comment = match.start() < comment_end
         closing, name = match.group(1), match.group(2).lower()

@@ -30,6 +30,7 @@ class Applier:
     def __init__(self, writer: ReadModelWriter, content: ContentWorker | None = None) -> None:
         self.writer = writer
         self.content = content
+        self.in_flight: set[bytes] = set()  # stream ids being applied now, which the reclaimer leaves alone
 
     async def _prepared(self, entries: list[StreamEntry]) -> list[StreamEntry]:
         return entries if self.content is None else await self.content.prepare(entries)
@@ -41,7 +42,14 @@ class Applier:
     async def apply(self, entries: list[StreamEntry]) -> None:
         if not entries:
             return
-        entries = await self._prepared(entries)
+        ids = {entry.stream_id for entry in entries}
+        self.in_flight |= ids
+        try:
+            await self._apply(await self._prepared(entries))
+        finally:
+            self.in_flight -= ids
+
+    async def _apply(self, entries: list[StreamEntry]) -> None:
         try:
             self._count(await self.writer.apply(entries))
         except Exception as exc:

@@ -30,10 +30,12 @@ __all__ = ["ContentWorker", "needs_content"]
 log = logging.getLogger("newsfeed.indexer")
 
 Job = tuple[str | None, str | None, str | None]  # html, text, feature image caption
+_STARTUP_S = 60.0
 
 
 def _serve(connection: Connection) -> None:
-    """The child: prepare each list of jobs it receives, until it receives None."""
+    """The child: say it is ready, then prepare each list of jobs it receives, until it receives None."""
+    connection.send("ready")
     while (jobs := connection.recv()) is not None:
         connection.send([tuple(prepare(*job)) for job in jobs])
 
@@ -63,14 +65,18 @@ class ContentWorker:
         self._context = multiprocessing.get_context("spawn")
         self._process: BaseProcess | None = None
         self._connection: Connection | None = None
+        self._turn = asyncio.Lock()  # one exchange at a time: the consumer and the reclaimer share the child
         self.restarts = 0
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Start the child and wait until it is ready (its start-up does not count against the budget)."""
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_serve, args=(child,), name="newsfeed-content", daemon=True)
         process.start()
         child.close()
         self._process, self._connection = process, parent
+        if not await asyncio.to_thread(parent.poll, _STARTUP_S) or parent.recv() != "ready":
+            raise RuntimeError(f"the content worker did not start within {_STARTUP_S} s")
 
     async def stop(self) -> None:
         if self._connection is not None:
@@ -79,21 +85,22 @@ class ContentWorker:
         await asyncio.to_thread(self._reap, 2.0)
 
     def _reap(self, timeout_s: float) -> None:
-        if self._process is not None:
-            self._process.join(timeout_s)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join()
-        if self._connection is not None:
-            self._connection.close()
+        process, connection = self._process, self._connection
         self._process = self._connection = None
+        if process is not None:
+            process.join(timeout_s)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        if connection is not None:
+            connection.close()
 
     async def _restart(self) -> None:
         self.restarts += 1
         if self._process is not None:
             self._process.kill()
         await asyncio.to_thread(self._reap, 5.0)
-        self.start()
+        await self.start()
 
     @staticmethod
     def _exchange(connection: Connection, jobs: list[Job]) -> list[Content]:
@@ -102,15 +109,16 @@ class ContentWorker:
 
     async def _run(self, jobs: list[Job]) -> list[Content] | None:
         """The prepared bodies, or None when the child overran the budget or died (it is restarted)."""
-        if self._connection is None:
-            self.start()
-        assert self._connection is not None
-        try:
-            exchange = asyncio.to_thread(self._exchange, self._connection, jobs)
-            return await asyncio.wait_for(exchange, self.budget_s)
-        except (TimeoutError, EOFError, OSError):
-            await self._restart()
-            return None
+        async with self._turn:
+            if self._connection is None:
+                await self.start()
+            assert self._connection is not None
+            try:
+                exchange = asyncio.to_thread(self._exchange, self._connection, jobs)
+                return await asyncio.wait_for(exchange, self.budget_s)
+            except (TimeoutError, EOFError, OSError):
+                await self._restart()
+                return None
 
     async def prepare(self, entries: list[StreamEntry]) -> list[StreamEntry]:
         """`entries` with their bodies prepared; one whose body could not be prepared in time

@@ -105,7 +105,7 @@ class Reclaimer:
         trimmed = [sid for sid, fields in rows if fields is None]
         if trimmed:
             await self.redis.xack(self.stream, INDEXER_GROUP, *trimmed)
-        live = [(sid, fields) for sid, fields in rows if fields is not None]
+        live = [(sid, fields) for sid, fields in rows if fields is not None and sid not in self.applier.in_flight]
         if not live:
             return
         deliveries = await self._delivery_counts(live[0][0], live[-1][0], len(live))

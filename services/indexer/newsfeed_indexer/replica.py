@@ -71,7 +71,7 @@ class Replica:
         self.started = False
 
     async def start(self) -> None:
-        self.content.start()
+        await self.content.start()
         await self._until_redis_serves(self.writer.ensure_group, "creating the consumer group")
         drained = await self._drain_own_pending()
         await self._until_redis_serves(self._start_broker, "starting the subscriber")

@@ -36,13 +36,18 @@ UNAVAILABLE = (
 )
 
 
+# Answered before the body was read to its end: the connection is closed rather than
+# drained, so a client that keeps sending an oversized or unwanted body is cut off.
+_CLOSE = {"Connection": "close"}
+
+
 class PublisherError(HTTPProblem):
     """Base of the publisher's 4xx answers."""
 
 
 class Unauthorized(PublisherError):
     status = 401
-    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012 (read-only class default)
+    headers = {"WWW-Authenticate": "Bearer", **_CLOSE}  # noqa: RUF012 (read-only class default)
 
     def __init__(self, detail: str = "a valid 'Authorization: Bearer <token>' header is required") -> None:
         super().__init__(detail)
@@ -50,10 +55,12 @@ class Unauthorized(PublisherError):
 
 class BodyNotReceived(PublisherError):
     status = 400
+    headers = _CLOSE
 
 
 class BodyTimeout(PublisherError):
     status = 408
+    headers = _CLOSE
 
     def __init__(self, timeout_s: float) -> None:
         super().__init__(f"the request body did not arrive within {timeout_s:g} s; nothing was written")
@@ -61,6 +68,7 @@ class BodyTimeout(PublisherError):
 
 class UnsupportedMediaType(PublisherError):
     status = 415
+    headers = _CLOSE
 
     def __init__(self, given: str, accepted: tuple[str, ...]) -> None:
         super().__init__(f"content type {given[:100]!r} is not accepted here; send one of: {', '.join(accepted)}")
@@ -75,6 +83,7 @@ class UnknownWebhook(PublisherError):
 
 class PayloadTooLarge(PublisherError):
     status = 413
+    headers = _CLOSE
 
     def __init__(self, what: str, limit: int, unit: str = "bytes") -> None:
         super().__init__(f"{what} exceeds the limit of {limit} {unit}; nothing was written")
