@@ -62,7 +62,10 @@ class ContentWorker:
 
     def __init__(self, budget_s: float) -> None:
         self.budget_s = budget_s
-        self._context = multiprocessing.get_context("spawn")
+        # A fork server forks clean children (no threads, no event loop) that have the parser
+        # loaded already, so a restart after a stuck body takes milliseconds.
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload([__name__])
         self._process: BaseProcess | None = None
         self._connection: Connection | None = None
         self._turn = asyncio.Lock()  # one exchange at a time: the consumer and the reclaimer share the child
