@@ -32,24 +32,43 @@ def redis_server_binary() -> str:
 
 class RedisServer:
     def __init__(
-        self, data_dir: Path, *, appendonly: bool = True, appendfsync: str = "always", extra: tuple[str, ...] = ()
+        self,
+        data_dir: Path,
+        *,
+        appendonly: bool = True,
+        appendfsync: str = "always",
+        extra: tuple[str, ...] = (),
+        tls: bool = False,
     ) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.appendonly = appendonly
         self.appendfsync = appendfsync
         self.extra = extra
+        self.tls = tls
+        self.password: str | None = None
+
+    @property
+    def tls_port(self) -> int:
+        """With `tls=True` the server listens with TLS only, on `port`."""
+        return self.port
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def start(self, timeout_s: float = 10.0) -> None:
+    def start(self, timeout_s: float = 10.0, password: str | None = None) -> None:
+        self.password = password or self.password
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        ports = (
+            ["--port", "0", "--tls-port", str(self.port), "--tls-auth-clients", "no"]
+            if self.tls
+            else ["--port", str(self.port)]
+        )
         command = [
             redis_server_binary(),
-            "--port", str(self.port),
+            *ports,
             "--bind", "127.0.0.1",
             "--dir", str(self.data_dir),
             "--save", "",
@@ -60,7 +79,9 @@ class RedisServer:
         ]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_s
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        client = redis.Redis(
+            port=self.port, socket_connect_timeout=0.2, password=self.password, ssl=self.tls, ssl_cert_reqs=None
+        )
         try:
             while True:
                 try:

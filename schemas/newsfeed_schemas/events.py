@@ -165,7 +165,8 @@ def check_event(raw: Any, limits: Limits = DEFAULT_LIMITS) -> ArticleEvent:
             [{"loc": [], "msg": "expected a JSON object (one CloudEvents envelope)", "type": "dict_type"}]
         )
     errors: list[FieldError] = []
-    if raw.get("type") not in {t.value for t in EventType}:
+    given_type = raw.get("type")
+    if not isinstance(given_type, str) or given_type not in _TAGS:
         given = "missing" if "type" not in raw else f"{str(raw.get('type'))[:100]!r} is not one"
         errors.append({"loc": ["type"], "msg": f"{given}; must be one of {_TYPES}", "type": "event_type"})
         try:

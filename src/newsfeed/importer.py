@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import orjson
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from newsfeed_publisher.ghost import envelope_from_post
@@ -197,7 +198,7 @@ def import_file(
     offset = state["offset"]
     with (
         httpx.Client(base_url=base_url, timeout=120, headers=headers) as http,
-        Progress(*columns, disable=not progress) as bar,
+        Progress(*columns, disable=not progress, console=Console(stderr=True)) as bar,
     ):
         task = bar.add_task("import", total=len(items), completed=offset)
         for batch in _batches(items, offset, batch_size, max_request_bytes):

@@ -1,0 +1,135 @@
+"""The operator's side of `newsfeed up`: one per data folder, operator commands find its Redis, `import`
+reports every refused item in one line and exits non-zero, nothing prints a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from newsfeed.embedded import free_port
+from tests.factories import published
+from tests.waiting import eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    return {
+        k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "NEWSFEED_PREFIX", "NEWSFEED_PUBLISHER_TOKEN"}
+    }
+
+
+def _newsfeed(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "newsfeed", *args]
+    return subprocess.run(command, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@dataclass
+class Up:
+    process: subprocess.Popen[bytes]
+    port: int
+    folder: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsfeed", "up", "--port", str(port)],
+        cwd=tmp_path,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    running = Up(process, port, tmp_path)
+    yield running
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=30)
+
+
+async def _ready(up: Up) -> None:
+    async def ready() -> bool:
+        try:
+            async with httpx.AsyncClient(base_url=up.base_url, timeout=2) as http:
+                return (await http.get("/readyz")).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    await eventually(ready, timeout=30)
+
+
+async def test_a_second_up_on_the_same_folder_is_refused(up: Up) -> None:
+    await _ready(up)
+    second = _newsfeed("up", "--port", str(free_port()), cwd=up.folder, timeout=30)
+    assert second.returncode == 2
+    assert f"pid {up.process.pid}" in second.stderr and "--data-dir" in second.stderr
+    assert "Traceback" not in second.stdout + second.stderr
+
+
+async def test_operator_commands_find_the_redis_of_up_in_the_folder(up: Up) -> None:
+    await _ready(up)
+    async with httpx.AsyncClient(base_url=up.base_url) as http:
+        await http.post("/v1/events", json=published("one"))
+        listed = _newsfeed("dead", "list", cwd=up.folder)
+        assert listed.returncode == 0, listed.stderr
+        assert "using the Redis of `newsfeed up`" in listed.stderr
+        stats = _newsfeed("stats", cwd=up.folder)
+        assert stats.returncode == 0
+        assert orjson.loads(stats.stdout)["stream_length"] == 1
+        reindex = _newsfeed("reindex", cwd=up.folder)
+        assert "rebuilt the feeds of 1 live article" in reindex.stderr
+
+
+async def test_import_reports_each_refused_item_and_exits_non_zero(up: Up) -> None:
+    await _ready(up)
+    lines = [
+        orjson.dumps(published("good-1")),
+        b"{not json",
+        orjson.dumps(published("bad-slug", tags=[{"slug": "Breaking News"}])),
+        orjson.dumps(published("good-2", minutes=1)),
+    ]
+    source = up.folder / "backfill.ndjson"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    done = _newsfeed("import", str(source), cwd=up.folder)
+    assert done.returncode == 1, done.stderr
+    refused = done.stdout.strip().splitlines()
+    assert refused[0].startswith("line 2: refused (422):") and "not valid JSON" in refused[0]
+    assert refused[1].startswith("line 3: refused (422): data.tags.0.slug:")
+    assert "accepted 2, duplicate 0, refused 2" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_import_against_an_unreachable_publisher_fails_in_one_line(tmp_path: Path) -> None:
+    source = tmp_path / "events.ndjson"
+    source.write_bytes(orjson.dumps(published("x")))
+    done = _newsfeed("import", str(source), "--url", f"http://127.0.0.1:{free_port()}", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "cannot reach the publisher" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_the_publisher_refuses_to_start_without_a_credential(tmp_path: Path) -> None:
+    done = _newsfeed("publisher", "--port", str(free_port()), "--redis-url", "redis://127.0.0.1:1/0", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "NEWSFEED_PUBLISHER_TOKEN" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_operator_commands_say_when_redis_is_unreachable(tmp_path: Path) -> None:
+    done = _newsfeed("dead", "list", "--redis-url", f"redis://127.0.0.1:{free_port()}/0", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "unavailable" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
