@@ -14,12 +14,19 @@ import httpx
 
 from newsfeed.embedded import free_port
 
-__all__ = ["service"]
+__all__ = ["caught_up", "service", "service_process"]
 
 
 @contextmanager
 def service(kind: str, redis_url: str, prefix: str, **env: str) -> Iterator[int]:
     """Run `newsfeed <kind>` on a free port until the block ends; yields the port."""
+    with service_process(kind, redis_url, prefix, **env) as (port, _):
+        yield port
+
+
+@contextmanager
+def service_process(kind: str, redis_url: str, prefix: str, **env: str) -> Iterator[tuple[int, int]]:
+    """`service`, yielding the port and the process id."""
     port = free_port()
     command = [
         sys.executable,
@@ -33,10 +40,11 @@ def service(kind: str, redis_url: str, prefix: str, **env: str) -> Iterator[int]
         "--prefix",
         prefix,
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env})
+    environment = {**os.environ, "NEWSFEED_DEV": "true", **env}  # benchmarks run on loopback, without credentials
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment)
     try:
         _wait_ready(port, process)
-        yield port
+        yield port, process.pid
     finally:
         process.terminate()
         try:

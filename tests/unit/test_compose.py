@@ -70,3 +70,8 @@ def test_the_image_copies_every_package_the_wheel_is_built_from() -> None:
     copied = {line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY")}
     missing = [p for p in packages["packages"] if p.split("/")[0] not in copied]
     assert not missing, f"the Dockerfile does not copy {missing}"
+
+
+def test_the_publisher_ships_with_a_token(compose: dict[str, Any]) -> None:
+    token = compose["services"]["publisher"]["environment"]["NEWSFEED_PUBLISHER_TOKEN"]
+    assert token.startswith("${NEWSFEED_PUBLISHER_TOKEN:-") and token.rstrip("}").split(":-")[1]
