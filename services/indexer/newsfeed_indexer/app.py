@@ -57,4 +57,3 @@ def _exit_if_failed(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("the replica could not start: %r; stopping", task.exception())
         os.kill(os.getpid(), signal.SIGTERM)
-
