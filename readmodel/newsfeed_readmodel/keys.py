@@ -19,6 +19,7 @@
 | `{p}:rel:tmp:{name}`         | any    | scratch of a script or of `related/reindex.py`, then gone |
 | `{p}:rebuild:{token}:...`    | any    | a rebuild's fresh copies of the keys above (`scratch`), renamed over them |
 | `{p}:probe:{consumer}`       | string | a replica's write probe: does Redis accept writes? (expires) |
+| `{p}:versions`               | hash   | `feed:{name}`, `related:{id}`: counters bumped on change (HTTP ETags) |
 """
 
 from __future__ import annotations
@@ -27,7 +28,17 @@ from dataclasses import dataclass
 
 from newsfeed_schemas.streams import StreamNames
 
-__all__ = ["Keys"]
+__all__ = ["Keys", "feed_version", "related_version"]
+
+
+def feed_version(feed: str) -> str:
+    """The field of `Keys.versions` counting changes of a feed's cards."""
+    return f"feed:{feed}"
+
+
+def related_version(article_id: str) -> str:
+    """The field of `Keys.versions` counting changes of an article's related list."""
+    return f"related:{article_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +61,10 @@ class Keys:
     def all_keys(self) -> str:
         """SCAN pattern matching every key under this prefix."""
         return f"{self.prefix}:*"
+
+    @property
+    def versions(self) -> str:
+        return f"{self.prefix}:versions"
 
     def probe(self, consumer: str) -> str:
         return f"{self.prefix}:probe:{consumer}"

@@ -10,8 +10,9 @@ from redis.asyncio import Redis
 
 from .cards import card_of
 from .feed import ALL, id_of_member, next_cursor, page_bounds
-from .keys import Keys
+from .keys import Keys, feed_version
 from .related.scoring import Profile, decode_profile, reason
+from .scripts import READ_FEED_PAGE, READ_RECORDS
 from .stats import read_stats
 
 __all__ = ["FeedPage", "ReadModelReader"]
@@ -19,8 +20,20 @@ __all__ = ["FeedPage", "ReadModelReader"]
 
 @dataclass(frozen=True, slots=True)
 class FeedPage:
-    items: list[dict[str, Any]]
+    """One page of a feed: the stored card JSON of each live article, newest first."""
+
+    cards: list[bytes]
+    ids: list[str]
     next_cursor: str | None
+    version: int  # of the feed, read with its members (see `feed_version`)
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        return [orjson.loads(card) for card in self.cards]
+
+    def json(self) -> bytes:
+        """`{"items": [...], "next_cursor": ...}`, the stored cards spliced in without decoding them."""
+        return b'{"items":[' + b",".join(self.cards) + b'],"next_cursor":' + orjson.dumps(self.next_cursor) + b"}"
 
 
 class ReadModelReader:
@@ -29,14 +42,38 @@ class ReadModelReader:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
+        self._read_feed_page = redis.register_script(READ_FEED_PAGE)
+        self._read_records = redis.register_script(READ_RECORDS)
+
+    async def feed_version(self, feed: str) -> int:
+        """A counter that changes whenever a card of `feed` changes (for HTTP validators)."""
+        raw: Any = await self.redis.hget(self.keys.versions, feed_version(feed))
+        return int(raw or 0)
 
     async def feed_page(self, feed: str = ALL, *, limit: int = 20, cursor: str | None = None) -> FeedPage:
-        """Cards newest first, after `cursor` (raises InvalidCursor for a forged one)."""
+        """Cards newest first, after `cursor` (raises InvalidCursor for a forged one): two round trips."""
         high, low = page_bounds(cursor)
-        raw: Any = await self.redis.zrevrangebylex(self.keys.feed(feed), high, low, start=0, num=limit + 1)
-        members, following = next_cursor((m.decode() for m in raw), limit)
-        documents = await self.documents([id_of_member(m) for m in members])
-        return FeedPage([card_of(d) for d in documents if d is not None], following)
+        keys = [self.keys.feed(feed), self.keys.versions]
+        raw: Any = await self._read_feed_page(keys=keys, args=[high, low, limit + 1, feed_version(feed)])
+        members, following = next_cursor((m.decode() for m in raw[1:]), limit)
+        ids = [id_of_member(m) for m in members]
+        cards = await self.cards(ids)
+        live = [(aid, card) for aid, card in zip(ids, cards, strict=True) if card is not None]
+        return FeedPage([card for _, card in live], [aid for aid, _ in live], following, int(raw[0]))
+
+    async def cards(self, article_ids: list[str]) -> list[bytes | None]:
+        """The stored card JSON of each live article (None where an article is not live), one round trip."""
+        if not article_ids:
+            return []
+        keys = [self.keys.article(a) for a in article_ids]
+        rows = await self._read_records(keys=keys, args=[2, "state", "card"])
+        cards: list[bytes | None] = [card if state == b"published" else None for state, card in rows]
+        missing = [i for i, (state, card) in enumerate(rows) if state == b"published" and card is None]
+        if missing:  # stored before cards were: build them from the documents
+            documents = await self.documents([article_ids[i] for i in missing])
+            for i, document in zip(missing, documents, strict=True):
+                cards[i] = orjson.dumps(card_of(document)) if document is not None else None
+        return cards
 
     async def documents(self, article_ids: list[str]) -> list[dict[str, Any] | None]:
         """The stored documents of live articles, None where an article is not live."""

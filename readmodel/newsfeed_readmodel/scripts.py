@@ -8,7 +8,8 @@ once per client (EVALSHA; redis-py reloads a script Redis forgot) by the module 
 | ------------------------ | ------------------------------- | ------------------------------------------------- |
 | `APPEND`                 | `event_log.EventLog`            | dedupe each event id, XADD, remember the stream id |
 | `APPLY`                  | `writer`, `related.index`       | check article versions, then run a batch of writes |
-| `READ_RECORDS`           | `writer`                        | HMGET the same fields of many hashes               |
+| `READ_RECORDS`           | `writer`, `reader`              | HMGET the same fields of many hashes               |
+| `READ_FEED_PAGE`         | `reader`                        | a feed's version and one page of its members, together |
 | `RELATED_CANDIDATES`     | `related.index`                 | weighted union of postings, top ids per query      |
 | `RELATED_LISTS`          | `related.index`                 | related lists a new article may enter              |
 | `DELETE_CONSUMER_IF_IDLE`| `groups`                        | XGROUP DELCONSUMER only if it holds nothing        |
@@ -24,6 +25,7 @@ __all__ = [
     "APPEND",
     "APPLY",
     "DELETE_CONSUMER_IF_IDLE",
+    "READ_FEED_PAGE",
     "READ_RECORDS",
     "RELATED_CANDIDATES",
     "RELATED_LISTS",
@@ -67,14 +69,14 @@ end
 return 1
 """
 
-# ARGV: n_fields, field*, key* -> for each key, HMGET of the fields
+# KEYS: hashes; ARGV: n_fields, field* -> for each key, HMGET of the fields
 READ_RECORDS = """
 local n = tonumber(ARGV[1])
 local fields = {}
 for f = 1, n do fields[f] = ARGV[1 + f] end
 local rows = {}
-for k = n + 2, #ARGV do
-  rows[#rows + 1] = redis.call('HMGET', ARGV[k], unpack(fields))
+for k = 1, #KEYS do
+  rows[k] = redis.call('HMGET', KEYS[k], unpack(fields))
 end
 return rows
 """
@@ -137,4 +139,12 @@ DELETE_CONSUMER_IF_IDLE = """
 local held = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
 if #held > 0 then return 0 end
 return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) + 1
+"""
+
+# KEYS[1]: feed zset, KEYS[2]: versions hash; ARGV: max, min, count, version field
+# -> {version, member*}: read together, so the version names exactly this page's members.
+READ_FEED_PAGE = """
+local members = redis.call('ZREVRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+table.insert(members, 1, redis.call('HGET', KEYS[2], ARGV[4]) or '0')
+return members
 """

@@ -25,7 +25,7 @@ from .dead_letters import dead_letter_fields
 from .entries import StreamEntry
 from .errors import ApplyConflict
 from .groups import ensure_group
-from .keys import Keys
+from .keys import Keys, feed_version
 from .projection import Stored, Transition, transition
 from .records import STORED_FIELDS, decode_stored, encode_stored
 from .scripts import APPLY, READ_RECORDS
@@ -84,7 +84,7 @@ class ReadModelWriter:
         if not article_ids:
             return {}
         keys = [self.keys.article(a) for a in article_ids]
-        rows = await self._read_script(args=[len(STORED_FIELDS), *STORED_FIELDS, *keys])
+        rows = await self._read_script(keys=keys, args=[len(STORED_FIELDS), *STORED_FIELDS])
         return dict(zip(article_ids, rows_as_dicts(list(STORED_FIELDS), rows), strict=True))
 
     async def apply(self, entries: list[StreamEntry]) -> ApplyResult:
@@ -129,6 +129,8 @@ class ReadModelWriter:
                 ops.srem(keys.live, t.article_id)
             if t.change is not None:
                 ops.announce(keys.streams.feed_changes, t.change, subject=t.article_id, maxlen=self.changes_maxlen)
+                for delta in t.change["feeds"]:
+                    ops.command("HINCRBY", keys.versions, feed_version(delta["feed"]), 1)
 
     def _dead_letter(self, ops: OpBatch, entries: list[StreamEntry]) -> int:
         dead = [e for e in entries if e.event is None]

@@ -42,16 +42,18 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, redis_errors.ResponseError) and str(exc).startswith(_REFUSING)
 
 
-def connect(url: str) -> Redis:
+def connect(url: str, *, read_timeout_s: float | None = 5.0) -> Redis:
     """A client for `url` (redis://, rediss:// or unix://) that reconnects by itself.
 
-    Commands fail within about a second while Redis is unreachable, so an HTTP
-    request can answer 503 instead of hanging; the next command reconnects.
+    Commands fail within about a second while Redis is unreachable, and within
+    `read_timeout_s` while it does not answer, so an HTTP request can answer 503
+    instead of hanging; the next command reconnects. A client that blocks on purpose
+    (XREAD BLOCK) passes `read_timeout_s=None`.
     """
     return Redis.from_url(
         url,
         socket_connect_timeout=1.0,
-        socket_timeout=5.0,
+        socket_timeout=read_timeout_s,
         health_check_interval=10,
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
     )

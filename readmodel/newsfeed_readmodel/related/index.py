@@ -43,7 +43,7 @@ from redis.asyncio import Redis
 
 from ..announcements import CHANGES_MAXLEN, related_change
 from ..batch import OpBatch
-from ..keys import Keys
+from ..keys import Keys, related_version
 from ..projection import Transition
 from ..scripts import APPLY, RELATED_CANDIDATES, RELATED_LISTS
 from .planning import Ranked, RelatedPlan, lists_wanted
@@ -315,6 +315,7 @@ class RelatedProjector:
                 for member, _ in arg:
                     pipe.sadd(keys.rel_holders(member), owner)
         for owner, event_id in plan.changed.items():
+            pipe.command("HINCRBY", keys.versions, related_version(owner), 1)
             view = plan.views.get(owner, {})
             links = sorted(view.items(), key=lambda kv: (-kv[1], kv[0]))[: self.config.keep]
             pipe.announce(

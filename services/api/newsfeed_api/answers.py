@@ -99,6 +99,4 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "A cursor newsfeed did not issue, or a tag or author that is not a slug"},
     503: {"model": Problem, "description": "Redis cannot be reached or answers too slowly; retry later"},
 }
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "description": "No live article with that id"}
-}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "No live article with that id"}}

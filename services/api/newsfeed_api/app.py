@@ -20,8 +20,10 @@ from newsfeed_runtime.metrics import stats_refresher
 from newsfeed_runtime.redis import connect
 from newsfeed_runtime.responses import JSON
 
+from .caching import CachePolicy
 from .errors import install_read_error_handlers
-from .pages import build_pages_router
+from .live import FeedChangesHub
+from .pages import Pages
 from .routes import build_read_router
 from .settings import ApiSettings
 
@@ -33,14 +35,24 @@ UNAVAILABLE = UNAVAILABLE_READ
 
 
 class ReadApi:
-    """The read side: JSON routes and pages over one Redis client."""
+    """The read side: JSON routes, live changes and pages over one Redis client."""
 
     def __init__(self, settings: ApiSettings, asyncapi: dict[str, Any] | None = None) -> None:
+        keys = Keys(settings.prefix)
         self.redis: Redis = connect(settings.redis_url)
-        self.reader = ReadModelReader(self.redis, Keys(settings.prefix))
+        self.reader = ReadModelReader(self.redis, keys)
+        # The hub blocks on XREAD: it gets a connection of its own, without the short read timeout.
+        self.live_redis: Redis = connect(settings.redis_url, read_timeout_s=None)
+        self.hub = FeedChangesHub(self.live_redis, keys.streams.feed_changes)
+        policy = CachePolicy(
+            settings.cache_max_age_s,
+            settings.cache_s_maxage_s,
+            settings.cache_stale_while_revalidate_s,
+            settings.cache_stale_if_error_s,
+        )
         self.router = APIRouter()
-        self.router.include_router(build_read_router(self.reader))
-        self.router.include_router(build_pages_router(self.reader))
+        self.router.include_router(build_read_router(self.reader, policy, self.hub))
+        self.router.include_router(Pages(self.reader, settings).router)
         if asyncapi is not None:
             self.router.include_router(_asyncapi_router(asyncapi))
 
@@ -48,13 +60,25 @@ class ReadApi:
         return bool(await self.redis.ping())
 
     async def stop(self) -> None:
+        await self.hub.stop()
+        await self.live_redis.aclose()
         await self.redis.aclose()
 
     def install(self, app: FastAPI) -> None:
         """Mount the routes, the static files and their error answers on `app`."""
         install_read_error_handlers(app)
         app.include_router(self.router)
-        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+        app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
+
+
+class StaticAssets(StaticFiles):
+    """The stylesheet and script; pages link them with a content hash (`?v=`), so they never go stale."""
+
+    async def get_response(self, path: str, scope: Any) -> Any:
+        response = await super().get_response(path, scope)
+        if response.status_code == 200:
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
 
 
 def _asyncapi_router(document: dict[str, Any]) -> APIRouter:

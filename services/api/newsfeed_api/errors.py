@@ -14,6 +14,8 @@ from newsfeed_readmodel.errors import ArticleNotFound, InvalidCursor, InvalidFee
 from newsfeed_runtime.errors import HTTPProblem
 from newsfeed_runtime.responses import JSON
 
+from .caching import article_key
+
 __all__ = ["ConflictingFilters", "install_read_error_handlers"]
 
 _STATUS: dict[type[ReadModelError], int] = {InvalidCursor: 400, InvalidFeedName: 400, ArticleNotFound: 404}
@@ -29,4 +31,7 @@ class ConflictingFilters(HTTPProblem):
 def install_read_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ReadModelError)
     async def _read_model_error(_: Request, exc: ReadModelError) -> JSON:
-        return JSON({"detail": str(exc)}, status_code=_STATUS.get(type(exc), 400))
+        headers = None
+        if isinstance(exc, ArticleNotFound):  # purged with the article when it is published
+            headers = {"Cache-Control": "public, max-age=10, s-maxage=60", "Surrogate-Key": article_key(exc.key)}
+        return JSON({"detail": str(exc)}, status_code=_STATUS.get(type(exc), 400), headers=headers)

@@ -1,56 +1,224 @@
-"""Server-rendered pages: the News Feed at `/` and an article at `/articles/{slug}`.
+"""What readers see: the News Feed (`/`, `/tag/{slug}`, `/author/{slug}`), articles
+(`/articles/{slug}`), the card fragments the page's script inserts, and the syndication feeds
+(`/rss.xml`, `/atom.xml`, `/feed.json`, each with `?tag=` or `?author=`).
 
-The article's HTML and its feature image caption come from the CMS: the indexer stores
-them sanitised (`newsfeed_readmodel.content`), and only then are they rendered as markup;
-a document stored before sanitising existed is sanitised here. Everything else is escaped.
+Pages are complete without JavaScript; `static/live.js` only adds live updates and
+"Show more" in place. The article's HTML and its feature image caption come from the CMS:
+the indexer stores them sanitised (`newsfeed_readmodel.content`), and only then are they
+rendered as markup (a document stored before sanitising existed is sanitised here).
+Everything else is escaped.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
 
 from newsfeed_readmodel.content import servable
-from newsfeed_readmodel.errors import ArticleNotFound
+from newsfeed_readmodel.feed import ALL, author_feed, tag_feed
 from newsfeed_readmodel.reader import ReadModelReader
 
+from . import feeds
+from .caching import CachePolicy, answer, article_key, etag_of, feed_key, matches, not_modified, related_key
+from .rendering import ASSETS, render, render_cards
 from .routes import feed_name
+from .settings import ApiSettings
 
-__all__ = ["build_pages_router"]
+__all__ = ["Pages"]
 
-_templates = Environment(
-    loader=FileSystemLoader(Path(__file__).with_name("templates")),
-    autoescape=select_autoescape(["html"]),
-)
+_HTML = "text/html; charset=utf-8"
+_FEED_TYPES = {
+    "rss.xml": ("application/rss+xml", "RSS", feeds.rss),
+    "atom.xml": ("application/atom+xml", "Atom", feeds.atom),
+    "feed.json": ("application/feed+json", "JSON Feed", feeds.json_feed),
+}
+Cursor = Annotated[str | None, Query(max_length=600)]
+Slug = Annotated[str | None, Query(max_length=200)]
 
 
-def build_pages_router(reader: ReadModelReader) -> APIRouter:
-    router = APIRouter(tags=["pages"], include_in_schema=False)
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A feed shown as a page: which feed, where, under which heading."""
 
-    @router.get("/", response_class=HTMLResponse)
-    async def feed_page(
-        cursor: Annotated[str | None, Query(max_length=600)] = None,
-        tag: Annotated[str | None, Query(max_length=200)] = None,
-        author: Annotated[str | None, Query(max_length=200)] = None,
-    ) -> HTMLResponse:
-        page = await reader.feed_page(feed_name(tag, author), limit=20, cursor=cursor or None)
-        filters = {k: v for k, v in (("tag", tag), ("author", author)) if v}
-        next_url = "/?" + urlencode({**filters, "cursor": page.next_cursor}) if page.next_cursor else None
-        heading = f"Tag: {tag}" if tag else (f"Author: {author}" if author else None)
-        html = _templates.get_template("feed.html").render(items=page.items, next_url=next_url, heading=heading)
-        return HTMLResponse(html)
+    feed: str
+    path: str
+    heading: str | None = None
+    filters: tuple[tuple[str, str], ...] = ()
 
-    @router.get("/articles/{slug}", response_class=HTMLResponse)
-    async def article_page(slug: str) -> HTMLResponse:
-        article = await reader.article_by_slug(slug)
+    @property
+    def query(self) -> str:
+        return "?" + urlencode(self.filters) if self.filters else ""
+
+
+class Pages:
+    """The HTML routes and the feeds, over one reader, with validators a CDN can use."""
+
+    def __init__(self, reader: ReadModelReader, settings: ApiSettings) -> None:
+        self.reader = reader
+        self.settings = settings
+        self.policy = CachePolicy(
+            settings.cache_max_age_s,
+            settings.cache_s_maxage_s,
+            settings.cache_stale_while_revalidate_s,
+            settings.cache_stale_if_error_s,
+        )
+        self.build = etag_of(ASSETS, settings.site_name, settings.site_url, settings.site_language)
+        self.router = APIRouter(tags=["pages"], include_in_schema=False)
+        self.router.add_api_route("/", self.home, methods=["GET"])
+        self.router.add_api_route("/tag/{slug}", self.tag_page, methods=["GET"])
+        self.router.add_api_route("/author/{slug}", self.author_page, methods=["GET"])
+        self.router.add_api_route("/fragments/feed", self.feed_fragment, methods=["GET"])
+        self.router.add_api_route("/articles/{slug}", self.article_page, methods=["GET"])
+        for name in _FEED_TYPES:
+            self.router.add_api_route(f"/{name}", self._syndication_route(name), methods=["GET"])
+
+    # Context shared by every page.
+
+    def _site(self) -> dict[str, Any]:
+        return {"name": self.settings.site_name, "language": self.settings.site_language, "assets": ASSETS}
+
+    def _alternates(self, listing: Listing) -> list[dict[str, str]]:
+        label = listing.heading or "latest"
+        return [
+            {
+                "type": media_type,
+                "title": f"{self.settings.site_name}: {label} ({kind})",
+                "href": f"/{name}{listing.query}",
+            }
+            for name, (media_type, kind, _) in _FEED_TYPES.items()
+        ]
+
+    def _render(self, template: str, **context: Any) -> bytes:
+        return render(template, site=self._site(), **context)
+
+    # The News Feed, of the site, a tag or an author.
+
+    async def home(self, request: Request, cursor: Cursor = None, tag: Slug = None, author: Slug = None) -> Response:
+        if tag or author:  # the older query-string form of the tag and author pages
+            feed_name(tag, author)
+            target = f"/tag/{tag}" if tag else f"/author/{author}"
+            return RedirectResponse(target + ("?" + urlencode({"cursor": cursor}) if cursor else ""), 301)
+        return await self._listing(request, Listing(ALL, "/"), cursor or None)
+
+    async def tag_page(self, request: Request, slug: str, cursor: Cursor = None) -> Response:
+        feed = tag_feed(slug)
+        listing = Listing(feed, f"/tag/{slug}", await self._name_in(feed, "tags", slug), (("tag", slug),))
+        return await self._listing(request, listing, cursor or None)
+
+    async def author_page(self, request: Request, slug: str, cursor: Cursor = None) -> Response:
+        feed = author_feed(slug)
+        listing = Listing(feed, f"/author/{slug}", await self._name_in(feed, "authors", slug), (("author", slug),))
+        return await self._listing(request, listing, cursor or None)
+
+    async def _name_in(self, feed: str, kind: str, slug: str) -> str:
+        """The tag's or author's name, as the newest card of its feed spells it."""
+        for item in (await self.reader.feed_page(feed, limit=1)).items:
+            for named in item.get(kind) or []:
+                if named["slug"] == slug:
+                    return str(named.get("name") or slug)
+        return slug
+
+    async def _listing(self, request: Request, listing: Listing, cursor: str | None) -> Response:
+        version = await self.reader.feed_version(listing.feed)
+        etag = etag_of(self.build, "page", listing.feed, version, cursor)
+        keys = [feed_key(listing.feed)]
+        if matches(request, etag):
+            return not_modified(etag, keys, self.policy)
+        page = await self.reader.feed_page(listing.feed, limit=20, cursor=cursor)
+        following = dict(listing.filters) | {"cursor": page.next_cursor} if page.next_cursor else None
+        body = self._render(
+            "feed.html",
+            items=page.items,
+            now=datetime.now(UTC),
+            heading=listing.heading,
+            cursor=cursor,
+            next_url=f"{listing.path}?{urlencode(following)}" if following else None,
+            next_cursor=page.next_cursor,
+            filter_query=listing.query,
+            alternates=self._alternates(listing),
+        )
+        return answer(request, body, _HTML, etag, [*keys, *map(article_key, page.ids)], self.policy)
+
+    async def feed_fragment(
+        self,
+        request: Request,
+        cursor: Cursor = None,
+        tag: Slug = None,
+        author: Slug = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    ) -> Response:
+        """The cards of one page of a feed, as list items (what live.js inserts)."""
+        feed = feed_name(tag, author)
+        etag = etag_of(self.build, "fragment", feed, await self.reader.feed_version(feed), cursor, limit)
+        keys = [feed_key(feed)]
+        if matches(request, etag):
+            return not_modified(etag, keys, self.policy)
+        page = await self.reader.feed_page(feed, limit=limit, cursor=cursor or None)
+        response = answer(
+            request, render_cards(page.items), _HTML, etag, [*keys, *map(article_key, page.ids)], self.policy
+        )
+        if page.next_cursor:
+            response.headers["X-Next-Cursor"] = page.next_cursor
+        return response
+
+    # An article.
+
+    async def article_page(self, request: Request, slug: str) -> Response:
+        article = await self.reader.article_by_slug(slug)
         if article is None:
-            raise ArticleNotFound(slug)
-        article["related"] = await reader.related_cards(article["id"], limit=5)
-        return HTMLResponse(_templates.get_template("article.html").render(article=servable(article)))
+            body = self._render("not_found.html", alternates=[])
+            headers = {"Cache-Control": "public, max-age=10, s-maxage=60", "Surrogate-Key": "slug:" + slug}
+            return Response(body, status_code=404, media_type=_HTML, headers=headers)
+        related = await self.reader.related_cards(article["id"], limit=6)
+        latest = await self.reader.feed_page(ALL, limit=6)
+        shown_related = [(c["id"], c.get("title"), c.get("published_at"), c.get("score")) for c in related]
+        etag = etag_of(self.build, "article", orjson.dumps(article), orjson.dumps(shown_related), latest.version)
+        keys = [article_key(article["id"]), related_key(article["id"]), feed_key(ALL)]
+        keys += [article_key(card["id"]) for card in related]
+        if matches(request, etag):
+            return not_modified(etag, keys, self.policy)
+        shown = servable(article)
+        if not shown.get("html"):
+            shown["paragraphs"] = [p for p in (shown.get("text") or "").split("\n") if p.strip()]
+        body = self._render(
+            "article.html",
+            article=shown,
+            related=related,
+            latest=[card for card in latest.items if card["id"] != article["id"]][:5],
+            now=datetime.now(UTC),
+            alternates=self._alternates(Listing(ALL, "/")),
+        )
+        return answer(request, body, _HTML, etag, keys, self.policy)
 
-    return router
+    # Syndication.
+
+    def _syndication_route(self, name: str) -> Any:
+        async def endpoint(request: Request, tag: Slug = None, author: Slug = None) -> Response:
+            return await self._syndication(request, name, tag, author)
+
+        return endpoint
+
+    async def _syndication(self, request: Request, name: str, tag: str | None, author: str | None) -> Response:
+        feed = feed_name(tag, author)
+        media_type, _, write = _FEED_TYPES[name]
+        base = (self.settings.site_url or str(request.base_url)).rstrip("/")
+        etag = etag_of(self.build, name, feed, await self.reader.feed_version(feed), base)
+        keys = [feed_key(feed)]
+        if matches(request, etag):
+            return not_modified(etag, keys, self.policy)
+        page = await self.reader.feed_page(feed, limit=self.settings.feed_items)
+        documents = [servable(d) for d in await self.reader.documents(page.ids) if d is not None]
+        filters = {k: v for k, v in (("tag", tag), ("author", author)) if v}
+        path = f"/tag/{tag}" if tag else (f"/author/{author}" if author else "/")
+        title = self.settings.site_name + (f": {tag or author}" if filters else "")
+        self_url = f"{base}/{name}" + ("?" + urlencode(filters) if filters else "")
+        site = feeds.FeedSite(self.settings.site_name, base, self.settings.site_language, title, path, self_url)
+        body = write(site, documents)
+        return answer(request, body, media_type, etag, [*keys, *map(article_key, page.ids)], self.policy)

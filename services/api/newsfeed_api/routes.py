@@ -1,10 +1,18 @@
-"""The read API: feed pages, articles, related cards, stats (JSON)."""
+"""The read API (JSON): feed pages, articles, related cards, stats; and live feed changes (SSE).
+
+Feed pages splice the cards stored at index time into the answer without decoding them, and
+revalidate from the feed's change counter alone (`caching`): what a CDN and a phone ask
+most is what costs least.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+import orjson
+from fastapi import APIRouter, Header, Query, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.responses import Response
 
 from newsfeed_readmodel.errors import ArticleNotFound
 from newsfeed_readmodel.feed import ALL, author_feed, tag_feed
@@ -12,9 +20,13 @@ from newsfeed_readmodel.reader import ReadModelReader
 from newsfeed_runtime.responses import JSON
 
 from .answers import NOT_FOUND, RESPONSES, ArticleAnswer, FeedAnswer, RelatedAnswer, StatsAnswer
+from .caching import NO_STORE, CachePolicy, answer, article_key, etag_of, feed_key, matches, not_modified, related_key
 from .errors import ConflictingFilters
+from .live import FeedChangesHub
 
 __all__ = ["build_read_router", "feed_name"]
+
+_JSON = "application/json"
 
 
 def feed_name(tag: str | None, author: str | None) -> str:
@@ -27,23 +39,54 @@ def feed_name(tag: str | None, author: str | None) -> str:
     return ALL
 
 
-def build_read_router(reader: ReadModelReader) -> APIRouter:
+def build_read_router(reader: ReadModelReader, policy: CachePolicy, hub: FeedChangesHub) -> APIRouter:
     router = APIRouter(tags=["read"])
 
     @router.get(
         "/v1/feed",
         summary="The News Feed, newest first, with an opaque 'Show More' cursor",
         response_model=FeedAnswer,
-        responses=RESPONSES,
+        responses={**RESPONSES, 304: {"description": "Not modified (If-None-Match)"}},
     )
     async def get_feed(
+        request: Request,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
         cursor: Annotated[str | None, Query(max_length=600)] = None,
         tag: Annotated[str | None, Query(max_length=200)] = None,
         author: Annotated[str | None, Query(max_length=200)] = None,
-    ) -> JSON:
-        page = await reader.feed_page(feed_name(tag, author), limit=limit, cursor=cursor or None)
-        return JSON({"items": page.items, "next_cursor": page.next_cursor})
+    ) -> Response:
+        feed = feed_name(tag, author)
+        version = await reader.feed_version(feed)
+        etag = etag_of("feed", feed, version, limit, cursor)
+        keys = [feed_key(feed)]
+        if matches(request, etag):
+            return not_modified(etag, keys, policy)
+        page = await reader.feed_page(feed, limit=limit, cursor=cursor or None)
+        return answer(request, page.json(), _JSON, etag, [*keys, *map(article_key, page.ids)], policy)
+
+    @router.get(
+        "/v1/feed/events",
+        summary="Server-Sent Events of the feed's changes; resumable with Last-Event-ID",
+        responses={
+            200: {
+                "content": {"text/event-stream": {}},
+                "description": "`event: feed.changed`, `id:` the change's stream id",
+            }
+        },
+    )
+    async def feed_events(
+        tag: Annotated[str | None, Query(max_length=200)] = None,
+        author: Annotated[str | None, Query(max_length=200)] = None,
+        last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+    ) -> EventSourceResponse:
+        feed = feed_name(tag, author)
+
+        async def events() -> Any:
+            async for change in hub.watch(feed, last_event_id):
+                yield ServerSentEvent(change.data.decode(), event="feed.changed", id=change.stream_id)
+
+        headers = {"Cache-Control": NO_STORE, "X-Accel-Buffering": "no"}
+        return EventSourceResponse(events(), ping=15, headers=headers)
 
     @router.get(
         "/v1/articles/{article_id}",
@@ -51,9 +94,12 @@ def build_read_router(reader: ReadModelReader) -> APIRouter:
         response_model=ArticleAnswer,
         responses={**RESPONSES, **NOT_FOUND},
     )
-    async def get_article(article_id: str) -> JSON:
+    async def get_article(request: Request, article_id: str) -> Response:
         document = await _live(reader, article_id)
-        return JSON({**document, "related": await reader.related_cards(article_id, limit=5)})
+        related = await reader.related_cards(article_id, limit=5)
+        body = orjson.dumps({**document, "related": related})
+        keys = [article_key(article_id), related_key(article_id), *(article_key(card["id"]) for card in related)]
+        return answer(request, body, _JSON, etag_of("article", body), keys, policy)
 
     @router.get(
         "/v1/articles/{article_id}/related",
@@ -61,9 +107,12 @@ def build_read_router(reader: ReadModelReader) -> APIRouter:
         response_model=RelatedAnswer,
         responses={**RESPONSES, **NOT_FOUND},
     )
-    async def get_related(article_id: str, limit: Annotated[int, Query(ge=1, le=20)] = 5) -> JSON:
+    async def get_related(request: Request, article_id: str, limit: Annotated[int, Query(ge=1, le=20)] = 5) -> Response:
         await _live(reader, article_id)
-        return JSON({"items": await reader.related_cards(article_id, limit=limit)})
+        related = await reader.related_cards(article_id, limit=limit)
+        body = orjson.dumps({"items": related})
+        keys = [related_key(article_id), *(article_key(card["id"]) for card in related)]
+        return answer(request, body, _JSON, etag_of("related", body), keys, policy)
 
     @router.get(
         "/v1/stats",
@@ -72,7 +121,7 @@ def build_read_router(reader: ReadModelReader) -> APIRouter:
         responses=RESPONSES,
     )
     async def get_stats() -> JSON:
-        return JSON(await reader.stats())
+        return JSON(await reader.stats(), headers={"Cache-Control": NO_STORE})
 
     return router
 

@@ -1,0 +1,97 @@
+"""HTTP caching a CDN can use: validators, Cache-Control and surrogate keys.
+
+Every cacheable GET answers with an `ETag`; a request whose `If-None-Match` names it gets a
+`304` without a body. Feed routes derive their ETag from the feed's change counter
+(`ReadModelReader.feed_version`), read before anything else, so a revalidation costs one
+small Redis read; article routes hash what they read. `Cache-Control` lets browsers keep an
+answer briefly (`max-age`) and a CDN longer (`s-maxage`, `stale-while-revalidate`), because
+the CDN is purged on change: `Surrogate-Key` names the articles and feeds an answer shows
+(`article:{id}`, `feed:{name}`, `related:{id}`), which is what `{prefix}:feed-changes` and
+`{prefix}:related-changes` announce (see `examples/cache_purger.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+__all__ = [
+    "NO_STORE",
+    "CachePolicy",
+    "answer",
+    "article_key",
+    "etag_of",
+    "feed_key",
+    "matches",
+    "not_modified",
+    "related_key",
+]
+
+NO_STORE = "no-store"
+
+
+def feed_key(feed: str) -> str:
+    return "feed:" + quote(feed, safe=":-_")
+
+
+def article_key(article_id: str) -> str:
+    return "article:" + quote(article_id, safe="-_.~")
+
+
+def related_key(article_id: str) -> str:
+    return "related:" + quote(article_id, safe="-_.~")
+
+
+@dataclass(frozen=True, slots=True)
+class CachePolicy:
+    max_age_s: int
+    s_maxage_s: int
+    stale_while_revalidate_s: int
+    stale_if_error_s: int
+
+    @property
+    def header(self) -> str:
+        return (
+            f"public, max-age={self.max_age_s}, s-maxage={self.s_maxage_s}, "
+            f"stale-while-revalidate={self.stale_while_revalidate_s}, stale-if-error={self.stale_if_error_s}"
+        )
+
+
+def etag_of(*parts: object) -> str:
+    """A strong validator for a response determined by `parts`."""
+    digest = hashlib.blake2b(digest_size=12)
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else str(part).encode())
+        digest.update(b"\x00")
+    return f'"{digest.hexdigest()}"'
+
+
+def matches(request: Request, etag: str) -> bool:
+    """True when the request's `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks)."""
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip() in ("*", wanted) or tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
+
+
+def _headers(etag: str, keys: Iterable[str], policy: CachePolicy) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": policy.header, "Surrogate-Key": " ".join(dict.fromkeys(keys))}
+
+
+def not_modified(etag: str, keys: Iterable[str], policy: CachePolicy) -> Response:
+    return Response(status_code=304, headers=_headers(etag, keys, policy))
+
+
+def answer(
+    request: Request, body: bytes, media_type: str, etag: str, keys: Iterable[str], policy: CachePolicy
+) -> Response:
+    """The 200 with its validators, or a 304 when the client already has it."""
+    if matches(request, etag):
+        return not_modified(etag, keys, policy)
+    return Response(body, media_type=media_type, headers=_headers(etag, keys, policy))

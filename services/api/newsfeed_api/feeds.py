@@ -1,0 +1,131 @@
+"""The site as syndication feeds: RSS 2.0 and Atom 1.0 (feedgen), JSON Feed 1.1.
+
+Same order as `/v1/feed` (newest first), at most `feed_items` items, each with its
+excerpt, its sanitised HTML (when under `_MAX_CONTENT` characters: a feed stays bounded),
+its tags and authors, and the feature image as an enclosure (RSS), a `media:content`
+(RSS, Atom) or `image` (JSON Feed).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+from feedgen.feed import FeedGenerator
+
+__all__ = ["FeedSite", "atom", "json_feed", "rss"]
+
+_MAX_CONTENT = 100_000
+
+
+class FeedSite:
+    """What a feed says about the site it belongs to."""
+
+    def __init__(self, name: str, base_url: str, language: str, title: str, path: str, self_url: str) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.language = language
+        self.title = title
+        self.path = path  # the page this feed mirrors, e.g. /tag/world
+        self.self_url = self_url
+
+    def link(self, document: dict[str, Any]) -> str:
+        return str(document.get("url") or f"{self.base_url}/articles/{document['slug']}")
+
+
+def _moment(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def _image_type(url: str) -> str:
+    return mimetypes.guess_type(url.split("?", maxsplit=1)[0])[0] or "image/jpeg"
+
+
+def _generator(site: FeedSite, documents: Sequence[dict[str, Any]]) -> FeedGenerator:
+    generator = FeedGenerator()
+    generator.load_extension("media")
+    generator.id(site.base_url + site.path)
+    generator.title(site.title)
+    generator.link(href=site.base_url + site.path, rel="alternate")
+    generator.link(href=site.self_url, rel="self")
+    generator.description(f"The latest from {site.name}")
+    generator.language(site.language)
+    for document in documents:
+        entry = generator.add_entry(order="append")
+        link = site.link(document)
+        entry.id(link)
+        entry.guid(link, permalink=True)
+        entry.title(document["title"])
+        entry.link(href=link)
+        published = datetime.fromisoformat(document["published_at"].replace("Z", "+00:00"))
+        entry.published(published)
+        entry.updated(
+            datetime.fromisoformat((document.get("updated_at") or document["published_at"]).replace("Z", "+00:00"))
+        )
+        if document.get("excerpt"):
+            entry.description(document["excerpt"])
+        html = document.get("html")
+        if html and len(html) <= _MAX_CONTENT:
+            entry.content(html, type="CDATA")
+        for author in document.get("authors") or []:
+            entry.author(
+                {"name": author.get("name") or author["slug"], "uri": f"{site.base_url}/author/{author['slug']}"}
+            )
+        for tag in document.get("tags") or []:
+            entry.category(term=tag["slug"], label=tag.get("name") or tag["slug"])
+        image = document.get("feature_image")
+        if image:
+            entry.enclosure(image["url"], "0", _image_type(image["url"]))
+            entry.media.content({"url": image["url"], "medium": "image"})
+    return generator
+
+
+def rss(site: FeedSite, documents: Sequence[dict[str, Any]]) -> bytes:
+    return bytes(_generator(site, documents).rss_str(pretty=False))
+
+
+def atom(site: FeedSite, documents: Sequence[dict[str, Any]]) -> bytes:
+    return bytes(_generator(site, documents).atom_str(pretty=False))
+
+
+def json_feed(site: FeedSite, documents: Sequence[dict[str, Any]]) -> bytes:
+    """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
+    items = []
+    for document in documents:
+        link = site.link(document)
+        item: dict[str, Any] = {
+            "id": link,
+            "url": link,
+            "title": document["title"],
+            "date_published": document["published_at"],
+            "date_modified": document.get("updated_at") or document["published_at"],
+            "authors": [
+                {"name": a.get("name") or a["slug"], "url": f"{site.base_url}/author/{a['slug']}"}
+                | ({"avatar": a["profile_image"]} if a.get("profile_image") else {})
+                for a in document.get("authors") or []
+            ],
+            "tags": [t.get("name") or t["slug"] for t in document.get("tags") or []],
+            "language": document.get("language") or site.language,
+        }
+        if document.get("excerpt"):
+            item["summary"] = document["excerpt"]
+        html = document.get("html")
+        if html and len(html) <= _MAX_CONTENT:
+            item["content_html"] = html
+        else:
+            item["content_text"] = document.get("excerpt") or document["title"]
+        if document.get("feature_image"):
+            item["image"] = document["feature_image"]["url"]
+        items.append(item)
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": site.title,
+        "home_page_url": site.base_url + site.path,
+        "feed_url": site.self_url,
+        "language": site.language,
+        "items": items,
+    }
+    return orjson.dumps(feed)
