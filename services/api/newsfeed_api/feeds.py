@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 __all__ = ["FeedSite", "atom", "json_feed", "rss"]
 
@@ -49,27 +50,31 @@ def _generator(site: FeedSite, documents: Sequence[dict[str, Any]]) -> FeedGener
     generator.load_extension("media")
     generator.id(site.base_url + site.path)
     generator.title(site.title)
-    generator.link(href=site.base_url + site.path, rel="alternate")
     generator.link(href=site.self_url, rel="self")
+    generator.link(href=site.base_url + site.path, rel="alternate")  # the last link is RSS's <link>
     generator.description(f"The latest from {site.name}")
     generator.language(site.language)
+    newest = max((_moment(d.get("updated_at") or d["published_at"]) for d in documents), default=None)
+    if newest is not None:  # the same answer for the same items (no "now" in it)
+        generator.updated(newest)
+        generator.lastBuildDate(newest)
     for document in documents:
         entry = generator.add_entry(order="append")
         link = site.link(document)
         entry.id(link)
         entry.guid(link, permalink=True)
         entry.title(document["title"])
-        entry.link(href=link)
+        entry.link(href=link, rel="alternate")
         published = datetime.fromisoformat(document["published_at"].replace("Z", "+00:00"))
         entry.published(published)
         entry.updated(
             datetime.fromisoformat((document.get("updated_at") or document["published_at"]).replace("Z", "+00:00"))
         )
         if document.get("excerpt"):
-            entry.description(document["excerpt"])
+            entry.summary(document["excerpt"])
         html = document.get("html")
         if html and len(html) <= _MAX_CONTENT:
-            entry.content(html, type="CDATA")
+            entry.content(html, type="html")
         for author in document.get("authors") or []:
             entry.author(
                 {"name": author.get("name") or author["slug"], "uri": f"{site.base_url}/author/{author['slug']}"}
@@ -78,7 +83,7 @@ def _generator(site: FeedSite, documents: Sequence[dict[str, Any]]) -> FeedGener
             entry.category(term=tag["slug"], label=tag.get("name") or tag["slug"])
         image = document.get("feature_image")
         if image:
-            entry.enclosure(image["url"], "0", _image_type(image["url"]))
+            entry.link(href=image["url"], rel="enclosure", type=_image_type(image["url"]), length="0")
             entry.media.content({"url": image["url"], "medium": "image"})
     return generator
 
@@ -88,7 +93,27 @@ def rss(site: FeedSite, documents: Sequence[dict[str, Any]]) -> bytes:
 
 
 def atom(site: FeedSite, documents: Sequence[dict[str, Any]]) -> bytes:
-    return bytes(_generator(site, documents).atom_str(pretty=False))
+    return _with_link_relations(bytes(_generator(site, documents).atom_str(pretty=False)), documents)
+
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _with_link_relations(xml: bytes, documents: Sequence[dict[str, Any]]) -> bytes:
+    """feedgen 1.0 drops the `rel` (and `type`) of an Atom entry's links: put them back.
+
+    Without it the image link of an entry would read as a second alternate link.
+    """
+    images = {d["feature_image"]["url"] for d in documents if d.get("feature_image")}
+    tree = etree.fromstring(xml)
+    for link in tree.iterfind(f"{_ATOM}entry/{_ATOM}link"):
+        href = link.get("href", "")
+        if href in images:
+            link.set("rel", "enclosure")
+            link.set("type", _image_type(href))
+        else:
+            link.set("rel", "alternate")
+    return bytes(etree.tostring(tree, xml_declaration=True, encoding="UTF-8"))
 
 
 def json_feed(site: FeedSite, documents: Sequence[dict[str, Any]]) -> bytes:

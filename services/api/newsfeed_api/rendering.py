@@ -59,7 +59,7 @@ _templates.filters["exact"] = exact
 _templates.filters["ago"] = time_ago
 
 ASSETS = hashlib.blake2b(
-    b"".join(path.read_bytes() for path in sorted(Path(__file__).with_name("static").iterdir())), digest_size=6
+    b"".join(path.read_bytes() for path in sorted(Path(__file__).with_name("static").glob("*.*"))), digest_size=6
 ).hexdigest()
 """A hash of the stylesheet and script: pages link them as `?v=ASSETS`."""
 

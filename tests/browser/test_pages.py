@@ -1,0 +1,168 @@
+"""The pages in a real browser (Debian's Chromium, headless, driven by Playwright): what a reader on a
+desktop and on a phone sees and does. Screenshots are saved under `test-artifacts/screenshots/`."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.conftest import System
+from tests.factories import published
+from tests.waiting import eventually
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "examples" / "sample-articles.ndjson"
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+# As a root process in a sandboxed machine, without the network: no sandbox, no background fetches.
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        await launched.close()
+
+
+async def _publish_samples(system: System) -> list[str]:
+    """The sample articles, as a CMS at this host would send them (their images are served here)."""
+    body = SAMPLE.read_bytes().replace(b"http://127.0.0.1:8000", str(system.http.base_url).rstrip("/").encode())
+    response = await system.http.post(
+        "/v1/events/batch", content=body, headers={"content-type": "application/x-ndjson"}
+    )
+    assert response.json()["accepted"] == 6
+    await system.caught_up()
+    return await system.feed_ids()
+
+
+async def _page(browser: Browser, system: System, viewport: dict[str, int]) -> Page:
+    context = await browser.new_context(viewport=viewport, base_url=str(system.http.base_url))
+    page = await context.new_page()
+    page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
+    return page
+
+
+async def _shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    await page.screenshot(path=str(path), full_page=True)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+
+
+async def _no_horizontal_scroll(page: Page) -> None:
+    wide: Any = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert wide <= 0, f"the page scrolls sideways by {wide}px"
+
+
+async def test_the_feed_shows_the_articles_in_order_with_thumbnails(browser: Browser, system: System) -> None:
+    order = await _publish_samples(system)
+    for name, viewport in (("feed-desktop", DESKTOP), ("feed-phone", PHONE)):
+        page = await _page(browser, system, viewport)
+        await page.goto("/")
+        await page.wait_for_load_state("networkidle")
+        ids = await page.eval_on_selector_all("ol.feed li.card", "cards => cards.map(c => c.dataset.id)")
+        assert ids == order
+        loaded = await page.eval_on_selector_all(
+            "ol.feed li.card img", "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length"
+        )
+        assert loaded == len(order)
+        assert await page.locator("header.masthead .brand").inner_text() == "News Feed"
+        assert await page.locator("time[datetime]").count() >= len(order)
+        await _no_horizontal_scroll(page)
+        await _shot(page, name)
+        await page.context.close()
+
+
+async def test_the_article_shows_related_cards_and_the_author_card(browser: Browser, system: System) -> None:
+    await _publish_samples(system)
+    for name, viewport in (("article-desktop", DESKTOP), ("article-phone", PHONE)):
+        page = await _page(browser, system, viewport)
+        await page.goto("/articles/lavrov-rules-out-territorial-concessions")
+        await page.wait_for_load_state("networkidle")
+        assert await page.locator("h1").inner_text() == "Lavrov rules out territorial concessions ahead of Riyadh talks"
+        assert "Illustration" in await page.locator("figure.feature figcaption").inner_text()
+        author = page.locator("aside.author-card")
+        assert "Anna Petrova" in await author.inner_text()
+        assert await author.locator("img.avatar").evaluate("img => img.naturalWidth > 0")
+        assert await page.locator("a.author-more").get_attribute("href") == "/author/anna-petrova"
+        related = await page.eval_on_selector_all(".related .mini-card h3 a", "links => links.map(a => a.textContent)")
+        assert related and any("Riyadh" in title or "Ukraine" in title for title in related)
+        assert await page.locator(".related .mini-card img").count() == len(related)
+        assert await page.locator(".kg-bookmark-card a.kg-bookmark-container").count() == 1
+        await _no_horizontal_scroll(page)
+        await _shot(page, name)
+        await page.context.close()
+
+
+async def test_show_more_appends_the_next_page_without_repeats(browser: Browser, system: System) -> None:
+    for n in range(45):
+        await system.publish(published(f"n{n:02d}", minutes=n, title=f"Bulletin number {n}"))
+    await system.caught_up()
+    page = await _page(browser, system, DESKTOP)
+    await page.goto("/")
+    assert await page.locator("ol.feed li.card").count() == 20
+    await page.click("a.more")
+    await eventually(lambda: page.locator("ol.feed li.card").count(), until=lambda n: n == 40)
+    assert page.url.rstrip("/").endswith(str(system.http.base_url.port)), "Show more appended in place"
+    await page.click("a.more")
+    await eventually(lambda: page.locator("ol.feed li.card").count(), until=lambda n: n == 45)
+    ids = await page.eval_on_selector_all("ol.feed li.card", "cards => cards.map(c => c.dataset.id)")
+    assert ids == [f"n{n:02d}" for n in range(44, -1, -1)]
+    assert await page.locator("a.more").count() == 0
+    await page.context.close()
+
+
+async def test_a_new_article_is_announced_and_inserted_on_click(browser: Browser, system: System) -> None:
+    await _publish_samples(system)
+    page = await _page(browser, system, PHONE)
+    await page.goto("/")
+    await page.wait_for_load_state("networkidle")
+    button = page.locator(".live-button")
+    assert await button.is_hidden()
+    await system.publish(published("breaking", minutes=60 * 24 * 400, title="Breaking: ceasefire talks resume"))
+    await button.wait_for(state="visible", timeout=10_000)
+    assert await button.inner_text() == "1 new article"
+    await button.click()
+    first = page.locator("ol.feed li.card").first
+    await eventually(lambda: first.get_attribute("data-id"), until=lambda got: got == "breaking")
+    assert "Breaking: ceasefire talks resume" in await first.inner_text()
+    assert await button.is_hidden()
+    await _no_horizontal_scroll(page)
+    await page.context.close()
+
+
+async def test_cms_html_with_scripts_runs_nothing(browser: Browser, system: System) -> None:
+    hostile = (
+        "<p>Before</p><script>window.__ran = 'script'</script><img src=x onerror=\"window.__ran='onerror'\">"
+        "<svg onload=\"window.__ran='svg'\"><circle r=1 /></svg><a id=js href=\"javascript:window.__ran='link'\">x</a>"
+        "<iframe srcdoc=\"<script>parent.__ran='iframe'</script>\"></iframe>"
+        "<object data=\"javascript:window.__ran='object'\"></object><p>After</p>"
+    )
+    caption = "<span onmouseover=\"window.__ran='caption'\">Hover</span><script>window.__ran='caption-script'</script>"
+    event = published("xss", html=hostile, feature_image={"url": "https://img.example/a.jpg", "caption": caption})
+    event["data"]["title"] = "<script>window.__ran='title'</script>Title"
+    assert (await system.publish(event)).status_code == 202
+    await system.caught_up()
+    page = await _page(browser, system, DESKTOP)
+    await page.goto("/articles/xss")
+    await page.hover("figcaption span")
+    if await page.locator("a#js").count():
+        await page.click("a#js")
+    await page.goto("/")
+    await page.goto("/articles/xss")
+    assert await page.evaluate("window.__ran === undefined")
+    assert "Before" in await page.locator(".content").inner_text()
+    assert "<script>" in await page.locator("h1").inner_text()  # the title is shown as text
+    await page.context.close()

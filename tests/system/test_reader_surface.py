@@ -1,0 +1,224 @@
+"""What a web developer and a CDN see of the read side: validators, 304s, surrogate keys, feeds that
+parse, live changes that resume, pages for tags and authors."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import jsonschema
+import orjson
+import pytest
+
+from tests.conftest import System
+from tests.factories import published, unpublished
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "examples" / "sample-articles.ndjson"
+CACHED_ROUTES = [
+    "/v1/feed",
+    "/v1/feed?tag=world",
+    "/v1/articles/a1",
+    "/v1/articles/a1/related",
+    "/",
+    "/tag/world",
+    "/author/anna",
+    "/articles/a1",
+    "/fragments/feed",
+    "/rss.xml",
+    "/atom.xml",
+    "/feed.json?tag=world",
+]
+
+
+# JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) as a JSON Schema: the required members and types.
+_AUTHOR = {"type": "object", "properties": {"name": {"type": "string"}, "url": {"type": "string"}}}
+JSON_FEED_1_1 = {
+    "type": "object",
+    "required": ["version", "title", "items"],
+    "properties": {
+        "version": {"const": "https://jsonfeed.org/version/1.1"},
+        "title": {"type": "string"},
+        "home_page_url": {"type": "string", "format": "uri"},
+        "feed_url": {"type": "string", "format": "uri"},
+        "language": {"type": "string"},
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id"],
+                "anyOf": [{"required": ["content_html"]}, {"required": ["content_text"]}],
+                "properties": {
+                    "id": {"type": "string"},
+                    "url": {"type": "string"},
+                    "title": {"type": "string"},
+                    "content_html": {"type": "string"},
+                    "content_text": {"type": "string"},
+                    "summary": {"type": "string"},
+                    "image": {"type": "string"},
+                    "date_published": {"type": "string", "format": "date-time"},
+                    "date_modified": {"type": "string", "format": "date-time"},
+                    "authors": {"type": "array", "items": _AUTHOR},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+
+
+async def _seed(system: System, n: int = 3) -> None:
+    for i in range(n):
+        await system.publish(published(f"a{i + 1}", minutes=i, title=f"Storm warning number {i + 1}"))
+    await system.caught_up()
+
+
+@pytest.mark.parametrize("path", CACHED_ROUTES)
+async def test_every_read_route_revalidates_with_a_304(system: System, path: str) -> None:
+    await _seed(system)
+    first = await system.http.get(path)
+    assert first.status_code == 200, first.text[:200]
+    etag = first.headers["etag"]
+    control = first.headers["cache-control"]
+    assert "s-maxage=" in control and "stale-while-revalidate=" in control and "public" in control
+    assert first.headers["surrogate-key"]
+    again = await system.http.get(path, headers={"if-none-match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    assert "surrogate-key" not in again.headers  # a cache keeps those it stored with the 200
+
+
+@pytest.mark.parametrize("path", ["/v1/feed", "/", "/rss.xml", "/articles/a1", "/v1/articles/a1"])
+async def test_a_change_changes_the_validator(system: System, path: str) -> None:
+    await _seed(system)
+    before = (await system.http.get(path)).headers["etag"]
+    await system.publish(published("a1", revision=2, minutes=0, title="Storm warning, updated"))
+    await system.publish(published("a9", minutes=30, title="Another storm"))
+    await system.caught_up()
+    after = await system.http.get(path, headers={"if-none-match": before})
+    assert after.status_code == 200
+    assert after.headers["etag"] != before
+
+
+async def test_surrogate_keys_name_the_feed_and_its_articles(system: System) -> None:
+    await _seed(system)
+    keys = (await system.http.get("/v1/feed")).headers["surrogate-key"].split()
+    assert keys[0] == "feed:all"
+    assert {"article:a1", "article:a2", "article:a3"} <= set(keys)
+    article_keys = (await system.http.get("/articles/a1")).headers["surrogate-key"].split()
+    assert {"article:a1", "related:a1", "feed:all"} <= set(article_keys)
+    stats = await system.http.get("/v1/stats")
+    assert stats.headers["cache-control"] == "no-store"
+
+
+async def test_an_unknown_article_is_a_short_lived_404_purged_by_its_key(system: System) -> None:
+    response = await system.http.get("/v1/articles/nope")
+    assert response.status_code == 404
+    assert response.headers["surrogate-key"] == "article:nope"
+    page = await system.http.get("/articles/nope")
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+    assert "not found" in page.text.lower()
+
+
+async def test_the_feeds_parse_and_follow_the_feed_order(system: System) -> None:
+    response = await system.http.post(
+        "/v1/events/batch", content=SAMPLE.read_bytes(), headers={"content-type": "application/x-ndjson"}
+    )
+    assert response.json()["accepted"] == 6
+    await system.caught_up()
+    order = await system.feed_ids()
+    for path, kind in (("/rss.xml", "rss20"), ("/atom.xml", "atom10")):
+        response = await system.http.get(path)
+        parsed = feedparser.parse(response.content)
+        assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+        assert parsed.version == kind
+        links = [entry.link for entry in parsed.entries]
+        assert links == [f"https://news.example.com/{aid}/" for aid in order]
+        first = parsed.entries[0]
+        assert first.title and first.get("summary")
+        images = [link.href for link in first.get("links", []) if link.get("rel") == "enclosure"]
+        images += [m["url"] for m in first.get("media_content", [])]
+        images += [first["image"]["href"]] if "image" in first else []
+        assert any(url.endswith(".svg") for url in images), (path, first.keys())
+    json_feed = (await system.http.get("/feed.json")).json()
+    jsonschema.validate(json_feed, JSON_FEED_1_1)
+    assert [item["url"] for item in json_feed["items"]] == [f"https://news.example.com/{aid}/" for aid in order]
+    assert all(item["image"].endswith(".svg") and item["content_html"] for item in json_feed["items"])
+    tagged = feedparser.parse((await system.http.get("/rss.xml?tag=economy")).content)
+    assert [entry.link for entry in tagged.entries] == ["https://news.example.com/ecb-holds-rates-inflation-eases/"]
+    page = await system.http.get("/")
+    for media_type in ("application/rss+xml", "application/atom+xml", "application/feed+json"):
+        assert f'rel="alternate" type="{media_type}"' in page.text
+
+
+async def _events(system: System, headers: dict[str, str], wanted: int) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    current: dict[str, Any] = {}
+    async with system.http.stream("GET", "/v1/feed/events", headers=headers, timeout=15) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        async for line in response.aiter_lines():
+            if not line:
+                if "data" in current:
+                    events.append(current)
+                    if len(events) == wanted:
+                        return events
+                current = {}
+                continue
+            name, _, value = line.partition(":")
+            current[name] = value.strip()
+    return events
+
+
+async def test_live_changes_stream_and_resume_with_last_event_id(system: System) -> None:
+    await _seed(system, 1)
+    listening = asyncio.create_task(_events(system, {}, 2))
+    await asyncio.sleep(0.3)  # let the stream open before publishing (the test, not the product, needs it)
+    await system.publish(published("live-1", minutes=10))
+    await system.publish(unpublished("a1", revision=5))
+    events = await asyncio.wait_for(listening, 15)
+    assert [e["event"] for e in events] == ["feed.changed", "feed.changed"]
+    first, second = (orjson.loads(e["data"]) for e in events)
+    assert first["inserted"] == ["live-1"] and first["feed"] == "all"
+    assert second["removed"] == ["a1"]
+    await system.publish(published("live-2", minutes=11))
+    await system.caught_up()
+    resumed = await asyncio.wait_for(_events(system, {"last-event-id": events[0]["id"]}, 2), 15)
+    assert [orjson.loads(e["data"])["article_id"] for e in resumed] == ["a1", "live-2"]
+    assert resumed[0]["id"] == events[1]["id"]
+
+
+async def test_tag_and_author_pages_and_show_more_without_javascript(system: System) -> None:
+    for i in range(25):
+        await system.publish(published(f"p{i:02d}", minutes=i, tags=[{"slug": "world", "name": "World"}]))
+    await system.caught_up()
+    page = await system.http.get("/tag/world")
+    assert page.status_code == 200 and "<h1>World</h1>" in page.text
+    assert page.text.count('<li class="card') == 20
+    more = page.text.split('class="more" href="')[1].split('"')[0].replace("&amp;", "&")
+    rest = await system.http.get(more)
+    assert rest.text.count('<li class="card') == 5
+    assert (await system.http.get("/?tag=world", follow_redirects=False)).headers["location"] == "/tag/world"
+    author = await system.http.get("/author/anna")
+    assert "<h1>Anna</h1>" in author.text
+
+
+async def test_a_phone_sized_page_is_small_and_self_contained(system: System) -> None:
+    await system.http.post(
+        "/v1/events/batch", content=SAMPLE.read_bytes(), headers={"content-type": "application/x-ndjson"}
+    )
+    await system.caught_up()
+    page = await system.http.get("/articles/lavrov-rules-out-territorial-concessions")
+    assert page.status_code == 200
+    assert "https://fonts" not in page.text and "cdn" not in page.text.lower()
+    for asset in ("/static/site.css", "/static/live.js"):
+        assert asset in page.text
+        static = await system.http.get(asset)
+        assert static.status_code == 200 and "immutable" in static.headers["cache-control"]
+    assert 'loading="lazy"' in page.text and 'width="' in page.text
+    assert "Anna Petrova" in page.text and "More from Anna Petrova" in page.text
+    assert "<figcaption>" in page.text and "Illustration" in page.text and "white-space" not in page.text
+    assert len(page.content) < 60_000
