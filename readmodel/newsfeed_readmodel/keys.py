@@ -12,6 +12,7 @@
 | `{p}:related:{id}`          | zset   | related article ids scored by relatedness            |
 | `{p}:slug:{slug}`            | zset   | feed members of the live articles with that slug; the first owns it |
 | `{p}:live`                   | set    | ids of live (published) articles                     |
+| `{p}:cards`                  | hash   | article id -> its card JSON, for live articles (served as it is) |
 | `{p}:rel:profile:{id}`       | string | an article's weighted terms (see `related_store.py`)  |
 | `{p}:rel:post:{lang}:{term}` | zset   | the most recent article ids with that term (capped)  |
 | `{p}:rel:in:{id}`            | set    | ids whose related list may hold `id` (a superset)    |
@@ -104,3 +105,7 @@ class Keys:
     @property
     def live(self) -> str:
         return f"{self.prefix}:live"
+
+    @property
+    def cards(self) -> str:
+        return f"{self.prefix}:cards"

@@ -12,7 +12,7 @@ from .cards import card_of
 from .feed import ALL, id_of_member, next_cursor, page_bounds
 from .keys import Keys, feed_version
 from .related.scoring import Profile, decode_profile, reason
-from .scripts import READ_FEED_PAGE, READ_RECORDS
+from .scripts import READ_FEED_PAGE
 from .stats import read_stats
 
 __all__ = ["FeedPage", "ReadModelReader"]
@@ -43,7 +43,6 @@ class ReadModelReader:
         self.redis = redis
         self.keys = keys
         self._read_feed_page = redis.register_script(READ_FEED_PAGE)
-        self._read_records = redis.register_script(READ_RECORDS)
 
     async def feed_version(self, feed: str) -> int:
         """A counter that changes whenever a card of `feed` changes (for HTTP validators)."""
@@ -51,29 +50,26 @@ class ReadModelReader:
         return int(raw or 0)
 
     async def feed_page(self, feed: str = ALL, *, limit: int = 20, cursor: str | None = None) -> FeedPage:
-        """Cards newest first, after `cursor` (raises InvalidCursor for a forged one): two round trips."""
-        high, low = page_bounds(cursor)
-        keys = [self.keys.feed(feed), self.keys.versions]
-        raw: Any = await self._read_feed_page(keys=keys, args=[high, low, limit + 1, feed_version(feed)])
-        members, following = next_cursor((m.decode() for m in raw[1:]), limit)
-        ids = [id_of_member(m) for m in members]
-        cards = await self.cards(ids)
-        live = [(aid, card) for aid, card in zip(ids, cards, strict=True) if card is not None]
-        return FeedPage([card for _, card in live], [aid for aid, _ in live], following, int(raw[0]))
+        """Cards newest first, after `cursor` (InvalidCursor for a forged one), in one round trip."""
+        page = await self._read_page(feed, limit, cursor, "")
+        assert page is not None
+        return page
 
-    async def cards(self, article_ids: list[str]) -> list[bytes | None]:
-        """The stored card JSON of each live article (None where an article is not live), one round trip."""
-        if not article_ids:
-            return []
-        keys = [self.keys.article(a) for a in article_ids]
-        rows = await self._read_records(keys=keys, args=[2, "state", "card"])
-        cards: list[bytes | None] = [card if state == b"published" else None for state, card in rows]
-        missing = [i for i, (state, card) in enumerate(rows) if state == b"published" and card is None]
-        if missing:  # stored before cards were: build them from the documents
-            documents = await self.documents([article_ids[i] for i in missing])
-            for i, document in zip(missing, documents, strict=True):
-                cards[i] = orjson.dumps(card_of(document)) if document is not None else None
-        return cards
+    async def changed_feed_page(
+        self, feed: str, since_version: int, *, limit: int = 20, cursor: str | None = None
+    ) -> FeedPage | None:
+        """`feed_page`, or None when the feed's version is still `since_version` (the caller has it)."""
+        return await self._read_page(feed, limit, cursor, str(since_version))
+
+    async def _read_page(self, feed: str, limit: int, cursor: str | None, have: str) -> FeedPage | None:
+        high, low = page_bounds(cursor)
+        keys = [self.keys.feed(feed), self.keys.versions, self.keys.cards]
+        reply: Any = await self._read_feed_page(keys=keys, args=[high, low, limit + 1, feed_version(feed), have])
+        if len(reply) == 1:
+            return None
+        members, following = next_cursor((m.decode() for m in reply[1]), limit)
+        live = [(id_of_member(m), card) for m, card in zip(members, reply[2], strict=False) if card is not None]
+        return FeedPage([card for _, card in live], [aid for aid, _ in live], following, int(reply[0]))
 
     async def documents(self, article_ids: list[str]) -> list[dict[str, Any] | None]:
         """The stored documents of live articles, None where an article is not live."""

@@ -6,7 +6,6 @@ from typing import Any, cast
 
 import orjson
 
-from .cards import card_of
 from .projection import State, Stored
 from .versions import Version
 
@@ -26,7 +25,6 @@ def encode_stored(stored: Stored, document: dict[str, Any] | None) -> dict[str, 
             fields[name] = value.encode()
     if document is not None:
         fields["doc"] = orjson.dumps(document)
-        fields["card"] = orjson.dumps(card_of(document))  # served as it is by feed pages
     return fields
 
 

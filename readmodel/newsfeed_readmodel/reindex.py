@@ -1,6 +1,6 @@
 """`newsfeed reindex`: rebuild the derived read model from the stored articles.
 
-`reindex` rebuilds the feeds, the slug index and the live set (below), then, when asked,
+`reindex` rebuilds the feeds, the slug claims, the live set and the cards (below), then, when asked,
 every related list (`related.reindex.recompute_related`).
 
 The rebuild reads every `{p}:article:*` hash, recomputes each live article's feeds and
@@ -28,6 +28,7 @@ import orjson
 from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
+from .cards import card_of
 from .errors import RebuildConflict
 from .feed import feed_member, feeds_named
 from .keys import Keys
@@ -90,9 +91,10 @@ async def _attempt(redis: Redis, keys: Keys, progress: Progress) -> int:
             watcher.multi()  # type: ignore[no-untyped-call]
             _switch(watcher, old_feeds, built.feeds, fresh.feed, keys.feed)
             _switch(watcher, old_slugs, built.slugs, fresh.slug, keys.slug)
-            watcher.delete(keys.live)
-            if built.live:
-                watcher.rename(fresh.live, keys.live)
+            for source, target in ((fresh.live, keys.live), (fresh.cards, keys.cards)):
+                watcher.delete(target)
+                if built.live:
+                    watcher.rename(source, target)
             for article_key, fields in built.record_updates.items():
                 watcher.hset(article_key, mapping=cast(dict[Any, Any], fields))
             await watcher.execute()
@@ -147,6 +149,7 @@ async def _build(redis: Redis, keys: Keys, fresh: Keys, article_keys: list[Any],
                     pipe.zadd(fresh.feed(name), {new_member: 0})
                 built.feeds.update(new_feeds)
                 pipe.sadd(fresh.live, document["id"])
+                pipe.hset(fresh.cards, document["id"], orjson.dumps(card_of(document)))
                 slug = document.get("slug") or document["id"]
                 pipe.zadd(fresh.slug(slug), {new_member: 0})
                 built.slugs.add(slug)

@@ -141,10 +141,17 @@ if #held > 0 then return 0 end
 return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) + 1
 """
 
-# KEYS[1]: feed zset, KEYS[2]: versions hash; ARGV: max, min, count, version field
-# -> {version, member*}: read together, so the version names exactly this page's members.
+# KEYS[1]: feed zset, KEYS[2]: versions hash, KEYS[3]: cards hash;
+# ARGV: max, min, count, version field, the version the client has ('' if none)
+# -> {version} when the client has it (a 304), else {version, {member*}, {card*}}: one round
+# trip, read together, so the version names exactly this page.
 READ_FEED_PAGE = """
+local version = redis.call('HGET', KEYS[2], ARGV[4]) or '0'
+if version == ARGV[5] then return {version} end
 local members = redis.call('ZREVRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
-table.insert(members, 1, redis.call('HGET', KEYS[2], ARGV[4]) or '0')
-return members
+local ids = {}
+for i, member in ipairs(members) do ids[i] = string.sub(member, 17) end
+local cards = {}
+if #ids > 0 then cards = redis.call('HMGET', KEYS[3], unpack(ids)) end
+return {version, members, cards}
 """

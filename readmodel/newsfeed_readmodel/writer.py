@@ -15,12 +15,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+import orjson
 from redis.asyncio import Redis
 
 from newsfeed_schemas.streams import INDEXER_GROUP
 
 from .announcements import CHANGES_MAXLEN
 from .batch import OpBatch, rows_as_dicts
+from .cards import card_of
 from .dead_letters import dead_letter_fields
 from .entries import StreamEntry
 from .errors import ApplyConflict
@@ -123,10 +125,12 @@ class ReadModelWriter:
                 ops.zrem(keys.slug(t.unclaim[0]), t.unclaim[1])
             if t.claim is not None:
                 ops.zadd(keys.slug(t.claim[0]), {t.claim[1]: 0})
-            if t.is_live:
+            if t.is_live and t.document is not None:
                 ops.sadd(keys.live, t.article_id)
+                ops.hset(keys.cards, t.article_id, orjson.dumps(card_of(t.document)))
             else:
                 ops.srem(keys.live, t.article_id)
+                ops.hdel(keys.cards, t.article_id)
             if t.change is not None:
                 ops.announce(keys.streams.feed_changes, t.change, subject=t.article_id, maxlen=self.changes_maxlen)
                 for delta in t.change["feeds"]:

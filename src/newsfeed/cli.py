@@ -51,8 +51,10 @@ def _given(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _serve(asgi: FastAPI, host: str, port: int) -> None:
-    config = uvicorn.Config(asgi, host=host, port=port, log_level="info", lifespan="on", timeout_graceful_shutdown=10)
+def _serve(asgi: FastAPI, host: str, port: int, *, access_log: bool = True) -> None:
+    config = uvicorn.Config(
+        asgi, host=host, port=port, log_level="info", lifespan="on", timeout_graceful_shutdown=10, access_log=access_log
+    )
     uvicorn.Server(config).run()
 
 
@@ -174,6 +176,9 @@ def api(
     port: Annotated[int, typer.Option()] = 8001,
     redis_url: RedisUrl = None,
     prefix: Prefix = None,
+    access_log: Annotated[
+        bool, typer.Option(envvar="NEWSFEED_ACCESS_LOG", help="Log every request (off: the CDN in front logs them).")
+    ] = False,
 ) -> None:
     """The read API and the News Feed pages."""
     from newsfeed_api.app import build_app
@@ -183,4 +188,4 @@ def api(
 
     _logging()
     settings = ApiSettings(**_given(redis_url=redis_url, prefix=prefix))
-    _serve(build_app(settings, asyncapi_document(settings.prefix)), host, port)
+    _serve(build_app(settings, asyncapi_document(settings.prefix)), host, port, access_log=access_log)

@@ -1,9 +1,10 @@
 """HTTP caching a CDN can use: validators, Cache-Control and surrogate keys.
 
 Every cacheable GET answers with an `ETag`; a request whose `If-None-Match` names it gets a
-`304` without a body. Feed routes derive their ETag from the feed's change counter
-(`ReadModelReader.feed_version`), read before anything else, so a revalidation costs one
-small Redis read; article routes hash what they read. `Cache-Control` lets browsers keep an
+`304` without a body. Feed answers carry their feed's change counter in their ETag
+(`versioned_etag`); the client's counter goes to Redis with the read
+(`ReadModelReader.changed_feed_page`), which answers "unchanged" without reading the page:
+one round trip either way. Article routes hash what they read. `Cache-Control` lets browsers keep an
 answer briefly (`max-age`) and a CDN longer (`s-maxage`, `stale-while-revalidate`), because
 the CDN is purged on change: `Surrogate-Key` names the articles and feeds an answer shows
 (`article:{id}`, `feed:{name}`, `related:{id}`), which is what `{prefix}:feed-changes` and
@@ -30,6 +31,8 @@ __all__ = [
     "matches",
     "not_modified",
     "related_key",
+    "version_held",
+    "versioned_etag",
 ]
 
 NO_STORE = "no-store"
@@ -62,13 +65,35 @@ class CachePolicy:
         )
 
 
-def etag_of(*parts: object) -> str:
-    """A strong validator for a response determined by `parts`."""
+def _digest(parts: tuple[object, ...]) -> str:
     digest = hashlib.blake2b(digest_size=12)
     for part in parts:
         digest.update(part if isinstance(part, bytes) else str(part).encode())
         digest.update(b"\x00")
-    return f'"{digest.hexdigest()}"'
+    return digest.hexdigest()
+
+
+def etag_of(*parts: object) -> str:
+    """A strong validator for a response determined by `parts`."""
+    return f'"{_digest(parts)}"'
+
+
+def versioned_etag(version: int, *parts: object) -> str:
+    """A validator for a feed answer: the feed's version, in clear, and what else shaped the answer."""
+    return f'"v{version}-{_digest(parts)}"'
+
+
+def version_held(request: Request, *parts: object) -> int | None:
+    """The feed version of the answer the client holds for these `parts` (from `If-None-Match`), if any."""
+    header = request.headers.get("if-none-match")
+    if not header:
+        return None
+    suffix = f"-{_digest(parts)}"
+    for given in header.split(","):
+        tag = given.strip().removeprefix("W/").strip('"')
+        if tag.startswith("v") and tag.endswith(suffix) and tag[1 : -len(suffix)].isdigit():
+            return int(tag[1 : -len(suffix)])
+    return None
 
 
 def matches(request: Request, etag: str) -> bool:

@@ -23,10 +23,21 @@ from starlette.responses import Response
 
 from newsfeed_readmodel.content import servable
 from newsfeed_readmodel.feed import ALL, author_feed, tag_feed
-from newsfeed_readmodel.reader import ReadModelReader
+from newsfeed_readmodel.reader import FeedPage, ReadModelReader
 
 from . import feeds
-from .caching import CachePolicy, answer, article_key, etag_of, feed_key, matches, not_modified, related_key
+from .caching import (
+    CachePolicy,
+    answer,
+    article_key,
+    etag_of,
+    feed_key,
+    matches,
+    not_modified,
+    related_key,
+    version_held,
+    versioned_etag,
+)
 from .rendering import ASSETS, render, render_cards
 from .routes import feed_name
 from .settings import ApiSettings
@@ -125,13 +136,25 @@ class Pages:
                     return str(named.get("name") or slug)
         return slug
 
+    async def _feed_page(
+        self, request: Request, feed: str, shape: tuple[object, ...], limit: int, cursor: str | None
+    ) -> FeedPage | Response:
+        """The page of `feed`, or the 304 when the client holds it already (one round trip either way)."""
+        held = version_held(request, self.build, *shape)
+        if held is None:
+            return await self.reader.feed_page(feed, limit=limit, cursor=cursor)
+        page = await self.reader.changed_feed_page(feed, held, limit=limit, cursor=cursor)
+        if page is None:
+            return not_modified(versioned_etag(held, self.build, *shape), [feed_key(feed)], self.policy)
+        return page
+
     async def _listing(self, request: Request, listing: Listing, cursor: str | None) -> Response:
-        version = await self.reader.feed_version(listing.feed)
-        etag = etag_of(self.build, "page", listing.feed, version, cursor)
+        shape = ("page", listing.feed, cursor)
+        page = await self._feed_page(request, listing.feed, shape, 20, cursor)
+        if isinstance(page, Response):
+            return page
+        etag = versioned_etag(page.version, self.build, *shape)
         keys = [feed_key(listing.feed)]
-        if matches(request, etag):
-            return not_modified(etag, keys, self.policy)
-        page = await self.reader.feed_page(listing.feed, limit=20, cursor=cursor)
         following = dict(listing.filters) | {"cursor": page.next_cursor} if page.next_cursor else None
         body = self._render(
             "feed.html",
@@ -156,11 +179,12 @@ class Pages:
     ) -> Response:
         """The cards of one page of a feed, as list items (what live.js inserts)."""
         feed = feed_name(tag, author)
-        etag = etag_of(self.build, "fragment", feed, await self.reader.feed_version(feed), cursor, limit)
+        shape = ("fragment", feed, cursor, limit)
+        page = await self._feed_page(request, feed, shape, limit, cursor or None)
+        if isinstance(page, Response):
+            return page
+        etag = versioned_etag(page.version, self.build, *shape)
         keys = [feed_key(feed)]
-        if matches(request, etag):
-            return not_modified(etag, keys, self.policy)
-        page = await self.reader.feed_page(feed, limit=limit, cursor=cursor or None)
         response = answer(
             request, render_cards(page.items), _HTML, etag, [*keys, *map(article_key, page.ids)], self.policy
         )
@@ -209,11 +233,12 @@ class Pages:
         feed = feed_name(tag, author)
         media_type, _, write = _FEED_TYPES[name]
         base = (self.settings.site_url or str(request.base_url)).rstrip("/")
-        etag = etag_of(self.build, name, feed, await self.reader.feed_version(feed), base)
+        shape = (name, feed, base)
+        page = await self._feed_page(request, feed, shape, self.settings.feed_items, None)
+        if isinstance(page, Response):
+            return page
+        etag = versioned_etag(page.version, self.build, *shape)
         keys = [feed_key(feed)]
-        if matches(request, etag):
-            return not_modified(etag, keys, self.policy)
-        page = await self.reader.feed_page(feed, limit=self.settings.feed_items)
         documents = [servable(d) for d in await self.reader.documents(page.ids) if d is not None]
         filters = {k: v for k, v in (("tag", tag), ("author", author)) if v}
         path = f"/tag/{tag}" if tag else (f"/author/{author}" if author else "/")

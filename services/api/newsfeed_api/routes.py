@@ -16,11 +16,22 @@ from starlette.responses import Response
 
 from newsfeed_readmodel.errors import ArticleNotFound
 from newsfeed_readmodel.feed import ALL, author_feed, tag_feed
-from newsfeed_readmodel.reader import ReadModelReader
+from newsfeed_readmodel.reader import FeedPage, ReadModelReader
 from newsfeed_runtime.responses import JSON
 
 from .answers import NOT_FOUND, RESPONSES, ArticleAnswer, FeedAnswer, RelatedAnswer, StatsAnswer
-from .caching import NO_STORE, CachePolicy, answer, article_key, etag_of, feed_key, matches, not_modified, related_key
+from .caching import (
+    NO_STORE,
+    CachePolicy,
+    answer,
+    article_key,
+    etag_of,
+    feed_key,
+    not_modified,
+    related_key,
+    version_held,
+    versioned_etag,
+)
 from .errors import ConflictingFilters
 from .live import FeedChangesHub
 
@@ -56,12 +67,16 @@ def build_read_router(reader: ReadModelReader, policy: CachePolicy, hub: FeedCha
         author: Annotated[str | None, Query(max_length=200)] = None,
     ) -> Response:
         feed = feed_name(tag, author)
-        version = await reader.feed_version(feed)
-        etag = etag_of("feed", feed, version, limit, cursor)
+        shape = ("feed", feed, limit, cursor)
+        held = version_held(request, *shape)
         keys = [feed_key(feed)]
-        if matches(request, etag):
-            return not_modified(etag, keys, policy)
-        page = await reader.feed_page(feed, limit=limit, cursor=cursor or None)
+        if held is None:
+            page: FeedPage | None = await reader.feed_page(feed, limit=limit, cursor=cursor or None)
+        else:
+            page = await reader.changed_feed_page(feed, held, limit=limit, cursor=cursor or None)
+        if page is None:
+            return not_modified(versioned_etag(held or 0, *shape), keys, policy)
+        etag = versioned_etag(page.version, *shape)
         return answer(request, page.json(), _JSON, etag, [*keys, *map(article_key, page.ids)], policy)
 
     @router.get(
