@@ -23,18 +23,23 @@ def load_example() -> ModuleType:
     return module
 
 
-async def test_cache_purger_sees_every_change(system: System) -> None:
+async def test_cache_purger_purges_the_keys_of_every_change(system: System) -> None:
     purger = load_example()
-    seen: dict[str, list[str]] = {}
+    purged: dict[str, set[str]] = {}
     stop = asyncio.Event()
 
-    def purge(event_id: str, urls: list[str]) -> None:
-        seen[event_id] = urls
+    async def purge(event_id: str, keys: list[str]) -> None:
+        purged.setdefault(event_id, set()).update(keys)
 
     task = asyncio.create_task(purger.run(system.redis, system.prefix, purge, stop=stop))
     try:
+        assert (await system.publish(published("p1", minutes=1))).status_code == 202
+        await system.caught_up()
+        cached = {  # what a CDN would hold, with the keys it was told
+            path: set((await system.http.get(path)).headers["surrogate-key"].split())
+            for path in ("/v1/feed", "/", "/tag/world", "/articles/p1", "/v1/articles/p1")
+        }
         for event in [
-            published("p1", minutes=1),
             published("p2", minutes=2),
             updated("p1", revision=2, title="Edited"),
             unpublished("p2", revision=2),
@@ -45,13 +50,17 @@ async def test_cache_purger_sees_every_change(system: System) -> None:
         entries = await system.redis.xrange(f"{system.prefix}:feed-changes")
         announced = {json.loads(fields[b"data"])["event_id"] for _, fields in entries}
         assert len(announced) == 5
-        await eventually(lambda: asyncio.sleep(0, result=set(seen)), until=lambda s: s == announced)
-        assert any("https://news.example.com/p1/" in urls for urls in seen.values())
+        await eventually(lambda: asyncio.sleep(0, result=set(purged)), until=lambda seen: announced <= seen)
+        every_key = set().union(*purged.values())
+        for path, keys in cached.items():  # every cached answer of p1 is purged by some key it carries
+            assert keys & every_key, path
+        assert {"article:p1", "feed:all", "feed:tag:world", "feed:author:anna"} <= every_key
     finally:
         stop.set()
         await task
-    groups = await system.redis.xinfo_groups(f"{system.prefix}:feed-changes")
-    assert [(g["name"], g["pending"]) for g in groups] == [(b"cache-purger", 0)]
+    for stream in ("feed-changes", "related-changes"):
+        groups = await system.redis.xinfo_groups(f"{system.prefix}:{stream}")
+        assert [(g["name"], g["pending"]) for g in groups] == [(b"cache-purger", 0)]
 
 
 async def test_asyncapi_is_served(system: System) -> None:
