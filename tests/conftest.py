@@ -92,8 +92,10 @@ class System:
         return dict(response.json())
 
     async def caught_up(self, timeout: float = 15.0) -> dict[str, Any]:
-        """Wait until every entry of the stream is applied and acknowledged."""
-        return await eventually(self.stats, until=lambda s: s["lag"] == 0 and s["pending"] == 0, timeout=timeout)
+        """Wait until every entry of the stream is applied and acknowledged, related lists included."""
+        return await eventually(
+            self.stats, until=lambda s: s["lag"] == 0 and s["pending"] == 0 and s["related_lag"] == 0, timeout=timeout
+        )
 
     async def feed(self, **params: Any) -> dict[str, Any]:
         response = await self.http.get("/v1/feed", params=params)
@@ -109,7 +111,12 @@ def system_settings(
 ) -> tuple[PublisherSettings, IndexerSettings]:
     publisher_settings = PublisherSettings(redis_url=redis_url, prefix=prefix, **{"dev": True, **(publisher or {})})
     consumer = f"test-{uuid.uuid4().hex[:6]}"
-    defaults: dict[str, Any] = {"claim_idle_ms": 500, "reclaim_interval_s": 0.2, "consumer": consumer}
+    defaults: dict[str, Any] = {
+        "claim_idle_ms": 500,
+        "reclaim_interval_s": 0.2,
+        "consumer": consumer,
+        "related_lease_ms": 2_000,
+    }
     return publisher_settings, IndexerSettings(redis_url=redis_url, prefix=prefix, **{**defaults, **indexer})
 
 

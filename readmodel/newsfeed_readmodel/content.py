@@ -91,6 +91,7 @@ class Content(NamedTuple):
     words: int
     images: int
     caption: str | None  # sanitised inline HTML
+    features: bytes | None = None  # related-articles features (`related.features`), when computed
 
 
 def sanitize_body(html: str) -> str:

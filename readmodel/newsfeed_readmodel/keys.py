@@ -7,17 +7,15 @@
 | `{p}:related-changes`        | stream | `RelatedChange` announcements                        |
 | `{p}:articles:dead`          | stream | events that could not be applied, with the error     |
 | `{p}:dedupe:{event id}`      | string | stream id of an accepted event (`event_log.py`), for 30 days |
-| `{p}:article:{id}`           | hash   | version, state, feed member, feeds, slug, url, doc   |
+| `{p}:article:{id}`           | hash   | version, state, feed member, feeds, slug, url, doc, related features |
 | `{p}:feed:{name}`            | zset   | feed members, all at score 0 (see `feed.py`)         |
-| `{p}:related:{id}`          | zset   | related article ids scored by relatedness            |
+| `{p}:related:{id}`           | zset   | an article's related list: ids scored by minus their score |
 | `{p}:slug:{slug}`            | zset   | feed members of the live articles with that slug; the first owns it |
 | `{p}:live`                   | set    | ids of live (published) articles                     |
 | `{p}:cards`                  | hash   | article id -> its card JSON, for live articles (served as it is) |
-| `{p}:rel:profile:{id}`       | string | an article's weighted terms (see `related_store.py`)  |
-| `{p}:rel:post:{lang}:{term}` | zset   | the most recent article ids with that term (capped)  |
-| `{p}:rel:in:{id}`            | set    | ids whose related list may hold `id` (a superset)    |
-| `{p}:rel:df`, `{p}:rel:docs` | hash, string | document frequency per term, indexed articles  |
-| `{p}:rel:tmp:{name}`         | any    | scratch of a script or of `related/reindex.py`, then gone |
+| `{p}:related-work`           | stream | ids of applied articles, for the related maintainer   |
+| `{p}:related-state`          | hash   | position in `related-work`, settings fingerprints, rebuild flag |
+| `{p}:related-lease`          | hash   | which process maintains the related lists now (expires) |
 | `{p}:rebuild:{token}:...`    | any    | a rebuild's fresh copies of the keys above (`scratch`), renamed over them |
 | `{p}:probe:{consumer}`       | string | a replica's write probe: does Redis accept writes? (expires) |
 | `{p}:versions`               | hash   | `feed:{name}`, `related:{id}`: counters bumped on change (HTTP ETags) |
@@ -79,25 +77,22 @@ class Keys:
     def related(self, article_id: str) -> str:
         return f"{self.prefix}:related:{article_id}"
 
-    def rel_profile(self, article_id: str) -> str:
-        return f"{self.prefix}:rel:profile:{article_id}"
-
-    def rel_postings(self, language: str, term: str) -> str:
-        return f"{self.prefix}:rel:post:{language}:{term}"
-
-    def rel_holders(self, article_id: str) -> str:
-        return f"{self.prefix}:rel:in:{article_id}"
-
-    def rel_scratch(self, name: str) -> str:
-        return f"{self.prefix}:rel:tmp:{name}"
+    @property
+    def related_work(self) -> str:
+        return f"{self.prefix}:related-work"
 
     @property
-    def rel_df(self) -> str:
-        return f"{self.prefix}:rel:df"
+    def related_state(self) -> str:
+        return f"{self.prefix}:related-state"
 
     @property
-    def rel_docs(self) -> str:
-        return f"{self.prefix}:rel:docs"
+    def related_lease(self) -> str:
+        return f"{self.prefix}:related-lease"
+
+    @property
+    def legacy_related(self) -> str:
+        """SCAN pattern of the keys an earlier related index kept (removed by a rebuild)."""
+        return f"{self.prefix}:rel:*"
 
     def slug(self, slug: str) -> str:
         return f"{self.prefix}:slug:{slug}"

@@ -47,6 +47,7 @@ class Transition:
     change: dict[str, Any] | None = None  # a `FeedChange` payload
     claim: tuple[str, str] | None = None  # (slug, feed member) this article now claims
     unclaim: tuple[str, str] | None = None  # (slug, feed member) it no longer claims
+    features: bytes | None = None  # related-articles features of the body, when they were computed
 
     @property
     def is_live(self) -> bool:
@@ -97,6 +98,7 @@ def _go_live(
         change=feed_change(event, deltas, article.url),
         claim=(slug, member),
         unclaim=_claim_of(prev) if _claim_of(prev) != (slug, member) else None,
+        features=content.features,
     )
 
 

@@ -8,11 +8,11 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from .cards import card_of
 from .feed import ALL, id_of_member, next_cursor, page_bounds
-from .keys import Keys, feed_version
-from .related.scoring import Profile, decode_profile, reason
-from .scripts import READ_FEED_PAGE
+from .keys import Keys, feed_version, related_version
+from .related.features import decode_features
+from .related.scoring import reason, shown_score
+from .scripts import READ_FEED_PAGE, READ_RELATED
 from .stats import read_stats
 
 __all__ = ["FeedPage", "ReadModelReader"]
@@ -43,6 +43,7 @@ class ReadModelReader:
         self.redis = redis
         self.keys = keys
         self._read_feed_page = redis.register_script(READ_FEED_PAGE)
+        self._read_related = redis.register_script(READ_RELATED)
 
     async def feed_version(self, feed: str) -> int:
         """A counter that changes whenever a card of `feed` changes (for HTTP validators)."""
@@ -86,17 +87,25 @@ class ReadModelReader:
         return document
 
     async def related_cards(self, article_id: str, *, limit: int = 5) -> list[dict[str, Any]]:
-        """The cards of an article's related list, best first, each with its `score`."""
-        ranked: Any = await self.redis.zrevrange(self.keys.related(article_id), 0, limit - 1, withscores=True)
-        ids = [member.decode() for member, _ in ranked]
-        documents = await self.documents(ids)
-        raws = await self.redis.mget([self.keys.rel_profile(a) for a in [article_id, *ids]]) if ids else [None]
-        profiles = [decode_profile(a, raw) if raw else None for a, raw in zip([article_id, *ids], raws, strict=True)]
-        return [
-            {**card_of(doc), "score": round(score, 4), "reason": _reason(profiles[0], other)}
-            for doc, (_, score), other in zip(documents, ranked, profiles[1:], strict=True)
-            if doc is not None
-        ]
+        """The cards of an article's related list, best first, each with its `score` and `reason`."""
+        keys = [self.keys.related(article_id), self.keys.versions, self.keys.cards, self.keys.article(article_id)]
+        args = [related_version(article_id), "", limit, self.keys.article("")]
+        _, ranked, cards, features = await self._read_related(keys=keys, args=args)
+        mine = decode_features(features[0]) if features[0] else None
+        out = []
+        for i, card in enumerate(cards):
+            theirs = features[i + 1]
+            if card is None:
+                continue  # taken down a moment ago: its list entries go with the next related write
+            item = orjson.loads(card)
+            names = {t["slug"]: t.get("name") or t["slug"] for t in item.get("tags") or ()}
+            why = (
+                reason(mine, decode_features(theirs), names)
+                if mine and theirs
+                else {"tags": [], "terms": [], "text": ""}
+            )
+            out.append({**item, "score": shown_score(-round(float(ranked[2 * i + 1]))), "reason": why})
+        return out
 
     async def stats(self) -> dict[str, Any]:
         """The operator stats of this site (`stats.read_stats`)."""
@@ -107,9 +116,3 @@ class ReadModelReader:
         (ties: the smaller id), the same on every replica whatever the order events came in."""
         first: Any = await self.redis.zrangebylex(self.keys.slug(slug), "-", "+", start=0, num=1)
         return await self.article(id_of_member(first[0].decode())) if first else None
-
-
-def _reason(article: Profile | None, other: Profile | None) -> dict[str, Any]:
-    if article is None or other is None:
-        return {"tags": [], "terms": [], "text": ""}
-    return reason(article, other)

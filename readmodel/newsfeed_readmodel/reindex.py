@@ -1,7 +1,7 @@
 """`newsfeed reindex`: rebuild the derived read model from the stored articles.
 
 `reindex` rebuilds the feeds, the slug claims, the live set and the cards (below), then, when asked,
-every related list (`related.reindex.recompute_related`).
+every related list (`related.maintainer.reindex_related`).
 
 The rebuild reads every `{p}:article:*` hash, recomputes each live article's feeds and
 feed member from its stored document (so a change of the feed rules reaches old
@@ -32,8 +32,9 @@ from .cards import card_of
 from .errors import RebuildConflict
 from .feed import feed_member, feeds_named
 from .keys import Keys
-from .related.index import RelatedConfig
-from .related.reindex import recompute_related
+from .related.maintainer import reindex_related
+from .related.settings import RelatedSettings
+from .related.store import RelatedStore
 
 __all__ = ["Progress", "ReindexResult", "rebuild_feeds", "reindex"]
 
@@ -51,19 +52,22 @@ async def reindex(
     redis: Redis,
     keys: Keys,
     *,
-    related: RelatedConfig | None = None,
+    related: RelatedSettings | None = None,
     changes_maxlen: int,
     progress: Callable[[str], Progress] | None = None,
+    say: Callable[[str], None] = lambda _: None,
 ) -> ReindexResult:
     """Rebuild the feeds, then (when `related` is given) recompute every related list.
 
-    `progress(stage)` gives the progress callback of a stage (`feeds`, `related`).
+    `progress(stage)` gives the progress callback of a stage (`feeds`); `say` reports the
+    steps of the related rebuild.
     """
     report = progress or (lambda stage: lambda done, total: None)
     live = await rebuild_feeds(redis, keys, report("feeds"))
     linked = None
     if related is not None:
-        linked = await recompute_related(redis, keys, related, report("related"), changes_maxlen=changes_maxlen)
+        store = RelatedStore(redis, keys, related, changes_maxlen=changes_maxlen)
+        linked = await reindex_related(store, say)
     return ReindexResult(live, linked)
 
 

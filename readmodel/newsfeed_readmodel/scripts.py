@@ -7,11 +7,11 @@ once per client (EVALSHA; redis-py reloads a script Redis forgot) by the module 
 | script                   | run by                          | does                                              |
 | ------------------------ | ------------------------------- | ------------------------------------------------- |
 | `APPEND`                 | `event_log.EventLog`            | dedupe each event id, XADD, remember the stream id |
-| `APPLY`                  | `writer`, `related.index`       | check article versions, then run a batch of writes |
+| `APPLY`                  | `writer`, `related.store`       | check article versions, then run a batch of writes |
 | `READ_RECORDS`           | `writer`, `reader`              | HMGET the same fields of many hashes               |
 | `READ_FEED_PAGE`         | `reader`                        | a feed's version and one page of its members, together |
-| `RELATED_CANDIDATES`     | `related.index`                 | weighted union of postings, top ids per query      |
-| `RELATED_LISTS`          | `related.index`                 | related lists a new article may enter              |
+| `TAKE_LEASE`, `RELEASE_LEASE` | `related.store`            | one related maintainer at a time (fenced writes)   |
+| `READ_RELATED`           | `reader`                        | a related list, its cards and their features      |
 | `DELETE_CONSUMER_IF_IDLE`| `groups`                        | XGROUP DELCONSUMER only if it holds nothing        |
 
 Keys are passed in ARGV (newsfeed runs on one Redis node per site).
@@ -27,8 +27,9 @@ __all__ = [
     "DELETE_CONSUMER_IF_IDLE",
     "READ_FEED_PAGE",
     "READ_RECORDS",
-    "RELATED_CANDIDATES",
-    "RELATED_LISTS",
+    "READ_RELATED",
+    "RELEASE_LEASE",
+    "TAKE_LEASE",
 ]
 
 # ARGV: ttl seconds, MessagePack of [[dedupe key, data, type, subject]*] -> [[stream id, duplicate]*]
@@ -81,57 +82,37 @@ end
 return rows
 """
 
-# ARGV: limit, n_queries, then per query: exclude id, n_terms, (postings key, weight)*.
-# Postings are scored by publication time, so the weighted union scores an id by
-# published_s x (query weight of the terms it shares): the shared weight with a mild
-# preference (a few percent a year) for recent articles. Returns the top ids per query.
-RELATED_CANDIDATES = """
-local tmp = KEYS[1]
-local limit = tonumber(ARGV[1])
-local i = 3
-local out = {}
-for q = 1, tonumber(ARGV[2]) do
-  local exclude = ARGV[i]
-  local n = tonumber(ARGV[i + 1])
-  i = i + 2
-  local ids = {}
-  if n > 0 then
-    local args = {'ZUNIONSTORE', tmp, n}
-    for t = 0, n - 1 do args[#args + 1] = ARGV[i + 2 * t] end
-    args[#args + 1] = 'WEIGHTS'
-    for t = 0, n - 1 do args[#args + 1] = ARGV[i + 2 * t + 1] end
-    redis.call(unpack(args))
-    redis.call('ZREM', tmp, exclude)
-    ids = redis.call('ZREVRANGE', tmp, 0, limit - 1)
-    redis.call('DEL', tmp)
-  end
-  out[q] = ids
-  i = i + 2 * n
-end
-return out
+# KEYS[1]: lease hash; ARGV: holder, ttl ms, force ('1': take it whoever holds it)
+# -> 1 when `holder` holds the lease now (taken or renewed), else 0
+TAKE_LEASE = """
+local holder = redis.call('HGET', KEYS[1], 'holder')
+if holder ~= ARGV[1] and holder and ARGV[3] ~= '1' then return 0 end
+redis.call('HSET', KEYS[1], 'holder', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
 """
 
-# ARGV: keep, then per list: key, threshold ('-' for always), n_members, member*.
-# Returns per list the flat (member, score) pairs, or false when the list is full, its
-# lowest score is at least the threshold and it holds none of the members.
-RELATED_LISTS = """
-local keep = tonumber(ARGV[1])
-local i = 2
-local out = {}
-while i <= #ARGV do
-  local key, threshold, n = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
-  local wanted = threshold == '-' or redis.call('ZCARD', key) < keep
-  if not wanted then
-    local low = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    wanted = #low == 0 or tonumber(low[2]) < tonumber(threshold)
-  end
-  for m = 1, n do
-    if not wanted and redis.call('ZSCORE', key, ARGV[i + 2 + m]) then wanted = true end
-  end
-  out[#out + 1] = wanted and redis.call('ZRANGE', key, 0, -1, 'WITHSCORES') or false
-  i = i + 3 + n
-end
-return out
+# KEYS[1]: lease hash; ARGV: holder -> 1 if it held the lease (now released)
+RELEASE_LEASE = """
+if redis.call('HGET', KEYS[1], 'holder') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# KEYS[1]: related zset, KEYS[2]: versions hash, KEYS[3]: cards hash, KEYS[4]: the article's hash;
+# ARGV: version field, the version the client has, limit, article key prefix
+# -> {version} when the client has it, else {version, {id, -score}*, {card*}, {features*}}
+# (the features of the article, then of each related article: reasons are derived from them).
+READ_RELATED = """
+local version = redis.call('HGET', KEYS[2], ARGV[1]) or '0'
+if version == ARGV[2] then return {version} end
+local ranked = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')
+local ids = {}
+for i = 1, #ranked, 2 do ids[#ids + 1] = ranked[i] end
+local cards = {}
+if #ids > 0 then cards = redis.call('HMGET', KEYS[3], unpack(ids)) end
+local features = {redis.call('HGET', KEYS[4], 'features') or false}
+for i, id in ipairs(ids) do features[i + 1] = redis.call('HGET', ARGV[4] .. id, 'features') or false end
+return {version, ranked, cards, features}
 """
 
 # KEYS[1]: stream; ARGV: group, consumer -> 1 if deleted (it held nothing), else 0

@@ -20,7 +20,8 @@ _MAX_LAG_COUNT = 100_000
 
 
 async def read_stats(redis: Redis, keys: Keys) -> dict[str, Any]:
-    """`stream_length`, `lag`, `pending`, `dead`, `articles` and `consumers` of the indexer group.
+    """`stream_length`, `lag`, `pending`, `dead`, `articles` and `consumers` of the indexer group,
+    and `related_lag`: applied articles the related lists do not account for yet (`related.store`).
 
     The group's position is read first: an entry is acknowledged in the same script that
     applies it, so counts read afterwards include everything the group shows as done.
@@ -31,7 +32,8 @@ async def read_stats(redis: Redis, keys: Keys) -> dict[str, Any]:
         pipe.xlen(streams.articles)
         pipe.xlen(streams.dead)
         pipe.scard(keys.live)
-        length, dead, articles = await pipe.execute()
+        pipe.xlen(keys.related_work)
+        length, dead, articles, related_lag = await pipe.execute()
     return {
         "stream_length": length,
         "lag": await _lag(redis, streams.articles, group, length),
@@ -39,6 +41,7 @@ async def read_stats(redis: Redis, keys: Keys) -> dict[str, Any]:
         "dead": dead,
         "articles": articles,
         "consumers": consumers,
+        "related_lag": related_lag,
     }
 
 

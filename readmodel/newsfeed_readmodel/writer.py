@@ -1,5 +1,8 @@
 """Writes the read model: one atomic script run per batch of stream entries.
 
+Related lists are not written here: each applied article is named on `related-work`, in the
+same atomic write, and the related maintainer (`related.store`) takes it from there.
+
 For a batch the writer reads the article records it touches, folds each event
 through the pure `projection.transition`, records every write (article hashes,
 feeds, slugs, announcements, the projectors' parts and the XACK of every entry)
@@ -70,8 +73,10 @@ class ReadModelWriter:
         *,
         changes_maxlen: int = CHANGES_MAXLEN,
         projectors: list[Projector[Any]] | None = None,
+        related: bool = True,
     ) -> None:
         self.redis = redis
+        self.related = related
         self.keys = keys
         self.changes_maxlen = changes_maxlen
         self.projectors = list(projectors or [])
@@ -120,7 +125,12 @@ class ReadModelWriter:
             for feed, member in t.additions:
                 ops.zadd(keys.feed(feed), {member: 0})
             ops.delete(article_key)
-            ops.hset(article_key, mapping=encode_stored(t.stored, t.document))
+            fields = encode_stored(t.stored, t.document)
+            if self.related and t.is_live and t.features is not None:
+                fields["features"] = t.features
+            ops.hset(article_key, mapping=fields)
+            if self.related:  # the related maintainer (`related.store`) takes it from here
+                ops.xadd(keys.related_work, {"id": t.article_id, "event": t.stored.version.event_id})
             if t.unclaim is not None:
                 ops.zrem(keys.slug(t.unclaim[0]), t.unclaim[1])
             if t.claim is not None:

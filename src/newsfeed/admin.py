@@ -122,8 +122,10 @@ def reindex_command(
         return lambda done, total: bars.update(task, completed=done, total=total)
 
     async def work(redis: Any, keys: Any, settings: Any) -> Any:
-        config = settings.related_config() if related else None
-        return await reindex(redis, keys, related=config, changes_maxlen=settings.changes_maxlen, progress=stage)
+        config = settings.related_settings() if related else None
+        return await reindex(
+            redis, keys, related=config, changes_maxlen=settings.changes_maxlen, progress=stage, say=console.print
+        )
 
     with bars:
         result = _run(redis_url, prefix, work)

@@ -1,87 +1,82 @@
-"""`recompute_related`: counts, profiles and lists recomputed from the stored articles."""
+"""`newsfeed reindex --related` and the live related maintainer: the same lists, whoever computes them."""
 
 from __future__ import annotations
 
-from collections import Counter
-
-import orjson
-
 from newsfeed_readmodel.keys import Keys
-from newsfeed_readmodel.related.reindex import recompute_related
-from newsfeed_readmodel.related.scoring import document_facts
+from newsfeed_readmodel.related.maintainer import reindex_related
+from newsfeed_readmodel.related.store import RelatedStore
 from newsfeed_schemas.streams import decode_fields
-from tests.conftest import System, system_settings
-from tests.factories import unpublished
-from tests.system.test_related import CEASEFIRE, FOOTBALL, publish_all, related_ids, seed, story
+from tests.conftest import System, running_system, system_settings
+from tests.factories import deleted, unpublished, updated
+from tests.redis_server import RedisServer
+from tests.system.test_related import CEASEFIRE, FOOTBALL, TALKS, publish_all, related_ids, seed, story
+from tests.waiting import eventually
 
 
-async def _scores(system: System, article_id: str) -> dict[str, float]:
-    rows = await system.redis.zrange(Keys(system.prefix).related(article_id), 0, -1, withscores=True)
-    return {m.decode(): s for m, s in rows}
+def store_for(system: System, **indexer: object) -> RelatedStore:
+    _, settings = system_settings("redis://unused", system.prefix, **indexer)
+    return RelatedStore(system.redis, Keys(system.prefix), settings.related_settings())
 
 
-async def test_counts_are_recounted_from_the_live_articles(system: System) -> None:
+async def stored_lists(system: System) -> dict[str, list[tuple[str, float]]]:
+    keys = Keys(system.prefix)
+    out = {}
+    async for key in system.redis.scan_iter(match=keys.related("*")):
+        rows = await system.redis.zrange(key, 0, -1, withscores=True)
+        out[key.decode()] = [(m.decode(), s) for m, s in rows]
+    return out
+
+
+async def announced_since(system: System, length: int) -> list[str]:
+    entries = await system.redis.xrange(Keys(system.prefix).streams.related_changes)
+    return [decode_fields(fields)["article_id"] for _, fields in entries[length:]]
+
+
+async def test_reindex_computes_exactly_what_the_live_path_keeps(system: System) -> None:
+    await seed(system)
+    await publish_all(system, story("ceasefire", "Ceasefire talks", CEASEFIRE, minutes=5))
+    await publish_all(system, updated("talks", revision=2, title="Talks resume", text=TALKS * 2, minutes=3))
+    await publish_all(system, unpublished("soup", revision=2), deleted("football", revision=2))
+    live = await stored_lists(system)
+    length = await system.redis.xlen(Keys(system.prefix).streams.related_changes)
+    ranked = await reindex_related(store_for(system), lambda _: None)
+    assert ranked == 3
+    assert await stored_lists(system) == live
+    assert await announced_since(system, length) == []  # nothing differed: nothing announced
+
+
+async def test_damaged_lists_are_restored_only_they_are_announced_and_the_live_path_resumes(system: System) -> None:
     keys = Keys(system.prefix)
     await seed(system)
     await publish_all(system, story("ceasefire", "Ceasefire talks", CEASEFIRE, minutes=5))
-    await publish_all(system, unpublished("football", revision=2))
-    assert int(await system.redis.get(keys.rel_docs)) == 5  # the incremental path never counts down
-    progress: list[tuple[int, int]] = []
-    _, settings = system_settings("redis://unused", system.prefix)
-    seen = await recompute_related(
-        system.redis,
-        keys,
-        settings.related_config(),
-        lambda done, total: progress.append((done, total)),
-        changes_maxlen=settings.changes_maxlen,
-    )
-    assert seen == 4
-    assert progress[-1] == (12, 12)
-    expected: Counter[str] = Counter()
-    for aid in ("lavrov", "soup", "talks", "ceasefire"):
-        document = orjson.loads(await system.redis.hget(keys.article(aid), "doc"))
-        expected.update(document_facts(document)[0].vocabulary)
-    stored = {k.decode(): int(v) for k, v in (await system.redis.hgetall(keys.rel_df)).items()}
-    assert stored == dict(expected)
-    assert int(await system.redis.get(keys.rel_docs)) == 4
-    assert await system.redis.get(keys.rel_profile("football")) is None
-
-
-async def test_damaged_lists_are_restored_and_only_they_announced(system: System) -> None:
-    keys = Keys(system.prefix)
-    await seed(system)
-    await publish_all(system, story("ceasefire", "Ceasefire talks", CEASEFIRE, minutes=5))
-    _, settings = system_settings("redis://unused", system.prefix)
-    await recompute_related(
-        system.redis, keys, settings.related_config(), lambda done, total: None, changes_maxlen=settings.changes_maxlen
-    )
-    before = {aid: await _scores(system, aid) for aid in ("lavrov", "talks", "ceasefire", "football", "soup")}
-    assert set(before["lavrov"]) == {"talks", "ceasefire"}
+    before = await stored_lists(system)
+    assert {m for m, _ in before[keys.related("lavrov")]} == {"talks", "ceasefire"}
     await system.redis.delete(keys.related("lavrov"))
-    await system.redis.zadd(keys.related("soup"), {"talks": 0.9})
+    await system.redis.zadd(keys.related("soup"), {"talks": -0.9})
+    await system.redis.set(f"{system.prefix}:rel:df", "left by an earlier version")
     length = await system.redis.xlen(keys.streams.related_changes)
-    await recompute_related(
-        system.redis, keys, settings.related_config(), lambda done, total: None, changes_maxlen=settings.changes_maxlen
-    )
-    assert {aid: await _scores(system, aid) for aid in before} == before
-    entries = await system.redis.xrange(keys.streams.related_changes, min="-", max="+")
-    announced = [decode_fields(fields)["article_id"] for _, fields in entries[length:]]
-    assert sorted(announced) == ["lavrov", "soup"]
-    assert "soup" not in {m.decode() for m in await system.redis.smembers(keys.rel_holders("talks"))}
-
-
-async def test_a_change_of_weights_reaches_every_list(system: System) -> None:
-    keys = Keys(system.prefix)
-    await seed(system)
-    await publish_all(system, story("ceasefire", "Ceasefire talks", CEASEFIRE, minutes=60 * 24 * 60))
-    decayed = await _scores(system, "lavrov")
-    _, settings = system_settings("redis://unused", system.prefix, related_half_life_days=0)
-    await recompute_related(
-        system.redis, keys, settings.related_config(), lambda done, total: None, changes_maxlen=settings.changes_maxlen
-    )
-    flat = await _scores(system, "lavrov")
-    assert set(flat) == set(decayed)
-    assert flat["ceasefire"] > decayed["ceasefire"]
-    assert "lavrov" in await related_ids(system, "ceasefire")
+    await reindex_related(store_for(system), lambda _: None)
+    assert await stored_lists(system) == before
+    assert sorted(await announced_since(system, length)) == ["lavrov", "soup"]
+    assert await system.redis.exists(f"{system.prefix}:rel:df") == 0
+    # the maintainer lost its lease to the reindex; it takes it back and goes on
     await publish_all(system, story("final", "Cup final", FOOTBALL, minutes=7))
     assert (await related_ids(system, "final"))[:1] == ["football"]
+
+
+async def related_scores(system: System, article_id: str) -> dict[str, float]:
+    items = (await system.http.get(f"/v1/articles/{article_id}/related")).json()["items"]
+    return {card["id"]: card["score"] for card in items}
+
+
+async def test_a_change_of_settings_rebuilds_every_list(redis_server: RedisServer, prefix: str) -> None:
+    async with running_system(redis_server.url, prefix) as system:
+        await seed(system)
+        await publish_all(system, story("ceasefire", "Ceasefire talks", CEASEFIRE, minutes=60 * 24 * 60))
+        decayed = await related_scores(system, "lavrov")
+    async with running_system(redis_server.url, prefix, related_half_life_days=0) as system:
+        flat = await eventually(
+            lambda: related_scores(system, "lavrov"), until=lambda s: s.get("ceasefire", 0) > decayed["ceasefire"]
+        )
+        assert set(flat) == set(decayed)
+        assert flat["talks"] == decayed["talks"]  # published minutes apart: no decay to undo

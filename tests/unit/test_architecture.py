@@ -44,8 +44,7 @@ READ_MODEL_IO = {
     "newsfeed_readmodel.groups",
     "newsfeed_readmodel.reader",
     "newsfeed_readmodel.reindex",
-    "newsfeed_readmodel.related.index",
-    "newsfeed_readmodel.related.reindex",
+    "newsfeed_readmodel.related.store",
     "newsfeed_readmodel.stats",
     "newsfeed_readmodel.writer",
 }

@@ -1,122 +1,254 @@
-"""Relatedness scoring, pruning and reasons, as tables."""
+"""Related links v2, the pure parts: features, the integer score, list repair and the engine.
+
+The engine test is the contract's guarantee 2 for related lists in miniature: whatever the
+order and grouping of the same changes, the lists equal a brute-force ranking of the live set.
+"""
 
 from __future__ import annotations
 
-import math
+import random
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from newsfeed_readmodel.related.scoring import (
-    RECENCY_FLOOR,
-    Profile,
-    decode_profile,
-    document_facts,
-    encode_profile,
-    language_of,
-    prune,
-    rank,
-    reason,
-    recency,
-    score,
+from newsfeed_readmodel.related.engine import RelatedEngine
+from newsfeed_readmodel.related.features import (
+    Features,
+    FeatureSettings,
+    decode_features,
+    encode_features,
+    extract,
+    language_key,
+    related_input,
 )
+from newsfeed_readmodel.related.ranking import best, enters, repaired
+from newsfeed_readmodel.related.scoring import REC_ONE, ScoreSettings, pair_score, reason, recency_table
+from newsfeed_readmodel.related.vocabulary import fold_plural, vocabulary
 
-DAY = 86_400.0
-
-
-def profile(
-    aid: str, weights: dict[str, float], *, lang: str = "en", day: float = 0, tags: dict[str, str] | None = None
-) -> Profile:
-    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-    return Profile(aid, lang, day * DAY, {t: w / norm for t, w in weights.items()}, tags or {})
-
-
-A = profile("a", {"lavrov": 2, "ukraine": 1, "#ukraine": 1}, tags={"ukraine": "Ukraine"})
-B = profile("b", {"lavrov": 1, "ukraine": 1, "talk": 1, "#ukraine": 1}, tags={"ukraine": "Ukraine"})
-C = profile("c", {"football": 1, "final": 1})
-B_FR = profile("b", {"lavrov": 1, "ukraine": 1}, lang="fr")
-B_OLD = profile("b", {"lavrov": 1, "ukraine": 1, "talk": 1, "#ukraine": 1}, day=-365, tags={"ukraine": "Ukraine"})
+T0 = datetime(2025, 2, 17, 18, 0, tzinfo=UTC)
+LAVROV = "Lavrov rules out territorial concessions in Ukraine peace talks with Russia and the Kremlin."
+TALKS = "US and Russia open Ukraine peace talks; Kremlin says Lavrov will lead the delegation."
+FOOTBALL = "The football club won the league final after a penalty shootout in the stadium on Sunday."
 
 
-@pytest.mark.parametrize(
-    ("seconds", "half_life", "expected"),
-    [
-        (0, 14, 1.0),
-        (14 * DAY, 14, RECENCY_FLOOR + (1 - RECENCY_FLOOR) / 2),
-        (-14 * DAY, 14, RECENCY_FLOOR + (1 - RECENCY_FLOOR) / 2),
-        (1e12, 14, RECENCY_FLOOR),
-        (1e9, 0, 1.0),
-    ],
-)
-def test_recency(seconds: float, half_life: float, expected: float) -> None:
-    assert math.isclose(recency(seconds, half_life), expected, abs_tol=1e-9)
+def features_of(title: str, text: str, tags: list[str] | None = None, *, at: datetime = T0) -> Features:
+    return extract([(title, text, tags or [], "en", at)], FeatureSettings())[0]
 
 
-@pytest.mark.parametrize(
-    ("a", "b", "expected"),
-    [(A, C, 0.0), (A, B_FR, 0.0), (A, A, 0.0)],
-)
-def test_score_is_zero_for(a: Profile, b: Profile, expected: float) -> None:
-    assert score(a, b, 14) == expected
+# ---------------------------------------------------------------- features
+def test_features_are_a_pure_function_of_the_article() -> None:
+    one = extract([("Lavrov", LAVROV, ["ukraine"], "en", T0), ("Cup", FOOTBALL, [], "en", None)], FeatureSettings())
+    alone = features_of("Lavrov", LAVROV, ["ukraine"])
+    assert one[0] == alone  # batching never changes an article's features
+    assert decode_features(encode_features(alone)) == alone
+    assert alone.hour == int(T0.timestamp()) // 3600
+    weight = dict(zip(alone.terms, alone.weights, strict=True))
+    assert alone.terms[0] == "lavrov" and weight.get("the", 0) < weight["ukraine"]
+    assert all(1 <= w <= 255 for w in alone.weights)
+    assert len(alone.dense) == 256
 
 
-@pytest.mark.parametrize(("a", "b"), [(A, B), (B, C), (A, B_OLD)])
-def test_score_is_symmetric(a: Profile, b: Profile) -> None:
-    assert score(a, b, 14) == score(b, a, 14)
-
-
-def test_recent_coverage_ranks_above_last_years() -> None:
-    assert score(A, B, 14) > score(A, B_OLD, 14) > 0
-
-
-def test_rank_orders_best_first_and_drops_unrelated() -> None:
-    weak = profile("w", {"ukraine": 1, "grain": 5})
-    assert [aid for aid, _ in rank(A, [C, weak, B], 14, 5)] == ["b", "w"]
-    assert len(rank(A, [C, weak, B], 14, 1)) == 1
-
-
-@pytest.mark.parametrize(
-    ("postings", "limit", "expected"),
-    [
-        ({"lavrov": ["b", "c"], "ukraine": ["b"]}, 5, ["b", "c"]),
-        ({"lavrov": ["c"], "ukraine": ["b", "d"]}, 1, ["c"]),
-        ({"lavrov": ["a", "b"]}, 5, ["b"]),  # the article itself is never a candidate
-        ({}, 5, []),
-    ],
-)
-def test_prune(postings: dict[str, list[str]], limit: int, expected: list[str]) -> None:
-    assert prune({"lavrov": 0.8, "ukraine": 0.4}, postings, "a", limit) == expected
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "tags", "terms", "text"),
-    [
-        (A, B, ["Ukraine"], ["lavrov", "ukraine"], "Tagged Ukraine; about lavrov, ukraine"),
-        (A, C, [], [], ""),
-        (profile("x", {"grain": 1}), profile("y", {"grain": 1, "port": 1}), [], ["grain"], "About grain"),
-    ],
-)
-def test_reason(a: Profile, b: Profile, tags: list[str], terms: list[str], text: str) -> None:
-    assert reason(a, b) == {"tags": tags, "terms": terms, "text": text}
-
-
-@pytest.mark.parametrize(("raw", "expected"), [("en-GB", "en"), ("EN", "en"), (None, ""), ("pt_BR", "pt")])
-def test_language_of(raw: str | None, expected: str) -> None:
-    assert language_of(raw) == expected
-
-
-def test_profile_round_trip() -> None:
-    assert decode_profile("a", encode_profile(A)).weights.keys() == A.weights.keys()
-    assert decode_profile("a", encode_profile(A)).tag_names == {"ukraine": "Ukraine"}
-
-
-def test_document_facts() -> None:
+def test_the_stored_document_gives_the_same_features_as_the_incoming_article() -> None:
     document = {
-        "title": "Peace talks",
-        "html": "<p>Talks <b>resume</b></p>",
-        "tags": [{"slug": "Ukraine", "name": "Ukraine"}],
-        "language": "en-GB",
-        "published_at": "2025-02-17T12:00:00Z",
+        "title": "Lavrov",
+        "tags": [{"slug": "ukraine", "name": "Ukraine"}],
+        "published_at": T0.isoformat(),
     }
-    counts, language, published_s, names = document_facts(document)
-    assert counts.body["resume"] == 1 and counts.tags == ("#ukraine",)
-    assert (language, published_s, names) == ("en", 1739793600.0, {"ukraine": "Ukraine"})
+    assert extract([related_input(document, LAVROV, "en")], FeatureSettings())[0] == features_of(
+        "Lavrov", LAVROV, ["ukraine"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("given", "default", "key"),
+    [(None, "en", "en"), ("", "de", "de"), ("en-GB", "en", "en"), ("FR", "en", "fr"), ("pt-BR", "en", "pt")],
+)
+def test_a_missing_language_is_the_sites_default(given: str | None, default: str, key: str) -> None:
+    assert language_key(given, default) == key
+
+
+@pytest.mark.parametrize(
+    ("word", "folded"),
+    [("talks", "talk"), ("countries", "country"), ("news", "news"), ("paris", "paris"), ("bus", "bus")],
+)
+def test_plurals_fold_onto_known_words(word: str, folded: str) -> None:
+    assert fold_plural(word, vocabulary("en", 900, 100).zipf) == folded
+
+
+def test_rare_words_weigh_most_and_words_above_the_cut_are_stop_words() -> None:
+    words = vocabulary("en", 900, 100)
+    the, talk, lavrov = words.term("the"), words.term("talks"), words.term("lavrov")
+    assert the is not None and talk is not None and lavrov is not None
+    assert lavrov[1] > talk[1] > the[1] > 0
+    assert vocabulary("en", 700, 100).term("the") is None
+    assert words.term("a") is None  # single letters never count
+
+
+def test_hostile_text_costs_bounded_work() -> None:
+    huge = "x" * 5_000_000 + " " + "word " * 200_000
+    f = features_of("t", huge)
+    assert len(f.terms) <= FeatureSettings().n_terms
+
+
+# ---------------------------------------------------------------- score
+def test_the_score_is_symmetric_and_prefers_the_same_story() -> None:
+    spec = ScoreSettings()
+    a, b, c = (
+        features_of("Lavrov", LAVROV, ["ukraine"]),
+        features_of("Talks", TALKS, ["ukraine"]),
+        features_of("Cup", FOOTBALL, ["sport"]),
+    )
+    assert pair_score(spec, a, b) == pair_score(spec, b, a)
+    ab, ac = pair_score(spec, a, b), pair_score(spec, a, c)
+    assert ab is not None and ac is not None and ab > spec.floor > ac
+
+
+def test_articles_in_another_language_are_not_related() -> None:
+    a = features_of("Lavrov", LAVROV)
+    fr = Features("fr", a.hour, a.tags, a.terms, a.weights, a.dense)
+    assert pair_score(ScoreSettings(), a, fr) is None
+
+
+def test_recency_decays_to_the_floor_and_is_a_setting() -> None:
+    table = recency_table(168, 0.5, 24 * 366)
+    assert table[0] == REC_ONE
+    assert table[168] == round(REC_ONE * 0.75)
+    assert table[-1] == round(REC_ONE * 0.5)
+    assert list(table) == sorted(table, reverse=True)
+    assert set(recency_table(0, 0.5, 100)) == {REC_ONE}
+    spec = ScoreSettings()
+    now, month = features_of("Talks", TALKS, at=T0), features_of("Talks", TALKS, at=T0 - timedelta(days=30))
+    lavrov = features_of("Lavrov", LAVROV, at=T0)
+    same_week, old = pair_score(spec, lavrov, now), pair_score(spec, lavrov, month)
+    assert same_week is not None and old is not None and same_week > old
+
+
+def test_the_reason_names_shared_tags_and_strongest_shared_words() -> None:
+    a, b = features_of("Lavrov", LAVROV, ["ukraine"]), features_of("Talks", TALKS, ["ukraine"])
+    why = reason(a, b, {"ukraine": "Ukraine"})
+    assert why["tags"] == ["Ukraine"]
+    assert "lavrov" in why["terms"]
+    assert why["text"].startswith("Tagged Ukraine; about ")
+
+
+def test_settings_refuse_scores_outside_exact_arithmetic() -> None:
+    with pytest.raises(ValueError, match="float32"):
+        ScoreSettings(dim=2048)
+
+
+# ---------------------------------------------------------------- list repair
+FLOOR = 10
+FULL = [(90, "a"), (80, "b"), (70, "c")]
+
+
+@pytest.mark.parametrize(
+    ("old", "changed", "fresh", "expected"),
+    [
+        # a newcomer above the last place pushes it out
+        (FULL, {"x"}, [(75, "x")], [(90, "a"), (80, "b"), (75, "x")]),
+        # a newcomer below the last place changes nothing
+        (FULL, {"x"}, [(60, "x")], FULL),
+        # a tie with the last place: the smaller id ranks first
+        (FULL, {"bb"}, [(70, "bb")], [(90, "a"), (80, "b"), (70, "bb")]),
+        (FULL, {"d"}, [(70, "d")], FULL),
+        # an edited entry that stays at or above the last place is re-sorted in place
+        (FULL, {"c"}, [(95, "c")], [(95, "c"), (90, "a"), (80, "b")]),
+        # an entry that left (or fell below the last place): the list must be rescored
+        (FULL, {"b"}, [], None),
+        (FULL, {"c"}, [(65, "c")], None),
+        # ... unless a newcomer fills the place
+        (FULL, {"b", "x"}, [(85, "x")], [(90, "a"), (85, "x"), (70, "c")]),
+        # a list that is not full holds every article above the floor: always complete
+        ([(50, "a")], {"a"}, [], []),
+        ([(50, "a")], {"x"}, [(11, "x"), (10, "y")], [(50, "a"), (11, "x")]),
+    ],
+)
+def test_repair(
+    old: list[tuple[int, str]], changed: set[str], fresh: list[tuple[int, str]], expected: list[tuple[int, str]] | None
+) -> None:
+    assert repaired(old, 3, FLOOR, changed, fresh) == expected
+
+
+def test_best_and_enters() -> None:
+    assert best([(5, "a"), (30, "c"), (30, "b"), (11, "d")], 2, FLOOR) == [(30, "b"), (30, "c")]
+    assert enters((11, "z"), [(50, "a")], 3, FLOOR) and not enters((10, "z"), [(50, "a")], 3, FLOOR)
+
+
+# ---------------------------------------------------------------- the engine
+SPECS = [ScoreSettings(k=4, min_score=0.0), ScoreSettings(k=3, min_score=0.01, half_life_hours=0)]
+_VOCABULARY = [f"w{i}" for i in range(40)]
+
+
+def random_features(rng: random.Random) -> Features:
+    terms = rng.sample(_VOCABULARY, rng.randint(0, 6))
+    dense = np.array([rng.randint(-40, 40) for _ in range(256)], dtype=np.int8)
+    hour = rng.choice([None, rng.randint(400_000, 400_500)])
+    tags = tuple(rng.sample(["a", "b", "c"], rng.randint(0, 2)))
+    return Features(
+        rng.choice(["en", "en", "fr"]),
+        hour,
+        tags,
+        tuple(terms),
+        tuple(rng.randint(1, 255) for _ in terms),
+        dense.tobytes(),
+    )
+
+
+def brute_force(live: dict[str, Features], spec: ScoreSettings) -> dict[str, list[tuple[int, str]]]:
+    out = {}
+    for a, fa in live.items():
+        scored = [(pair_score(spec, fa, fb), b) for b, fb in live.items() if b != a]
+        ranked = best(((s, b) for s, b in scored if s is not None), spec.k, spec.floor)
+        if ranked:
+            out[a] = ranked
+    return out
+
+
+def lists_of(engine: RelatedEngine, ids: set[str]) -> dict[str, list[tuple[int, str]]]:
+    return {a: engine.list_of(a) for a in sorted(ids) if engine.list_of(a)}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    groups=st.lists(st.integers(1, 12), min_size=1, max_size=30),
+    spec=st.sampled_from(SPECS),
+)
+def test_the_lists_are_a_function_of_the_live_set(seed: int, groups: list[int], spec: ScoreSettings) -> None:
+    rng = random.Random(seed)
+    ids = [f"a{i:02d}" for i in range(24)]
+    history = [(rng.choice(ids), None if rng.random() < 0.25 else random_features(rng)) for _ in range(90)]
+    final: dict[str, Features] = {}
+    for aid, f in history:
+        if f is None:
+            final.pop(aid, None)
+        else:
+            final[aid] = f
+    live = brute_force(final, spec)
+
+    engine, start = RelatedEngine(spec), 0
+    announced: dict[str, list[tuple[int, str]]] = {}
+    for size in [*groups, len(history)]:
+        for aid, (_, new) in engine.apply(dict(history[start : start + size])).items():
+            announced[aid] = new
+        start += size
+    assert lists_of(engine, set(ids)) == live
+    assert {a: v for a, v in announced.items() if v} == live  # what was announced last is what is kept
+
+    rebuilt = RelatedEngine(spec)  # `newsfeed reindex --related`: everything at once
+    rebuilt.apply(final)
+    assert lists_of(rebuilt, set(ids)) == live
+
+
+def test_the_engine_reports_only_lists_that_changed() -> None:
+    rng = random.Random(3)
+    engine = RelatedEngine(SPECS[0])
+    articles = {f"a{i}": random_features(rng) for i in range(10)}
+    engine.apply(articles)
+    assert engine.apply({"a3": articles["a3"]}) == {}  # the same features again: nothing changed
+    changed = engine.apply({"a3": None})
+    assert changed["a3"][1] == [] or "a3" not in changed
+    assert all("a3" not in {other for _, other in new} for _, new in changed.values())

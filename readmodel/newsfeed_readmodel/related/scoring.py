@@ -1,143 +1,157 @@
-"""Relatedness of two articles, candidate pruning and the reason text: pure functions.
+"""How related two articles are: one integer, the same on every machine and in every order.
 
-The score is symmetric (`score(a, b) == score(b, a)`), which is what lets the store insert
-a new article into its neighbours' lists with the same number it ranks them by:
+For two articles a, b of the same language:
 
-    score = cosine(term profiles) x recency(|published_a - published_b|)
+    D = <dense_a, dense_b>          int8 embeddings: |D| <= dim x 127^2 < 2^24
+    L = sum of w_a(t) x w_b(t)      over their shared terms, weights 1..255
+    G = |tags_a & tags_b|
+    score = (WD x D + WL x L + WG x G) x REC[|hour_a - hour_b|]
 
-Both profiles are L2-normalised over their top terms (see `terms.weigh`), so the cosine is
-a sparse dot product. Recency never drops below `RECENCY_FLOOR`: last year's coverage of
-the same story still beats this week's unrelated article, but loses to this week's related one.
+with integer weights (`ScoreSettings.weights`: similarity 1.0 == 2^24) and an integer recency
+table (1.0 == 2^16), built once with `decimal`, so no transcendental function is evaluated
+when scoring. The score is symmetric. An article's related list is the first `k` other live
+articles of its language scoring above `min_score`, ordered by (score descending, id ascending):
+a total order, so the list is unique, whoever computes it and whenever.
+
+Exactness: the dense dot products are computed with float32 BLAS on integer vectors, where
+every partial sum is an integer below 2^24 and therefore exact in any summation order; the
+rest are integers below 2^53, exact in float64. `ScoreSettings.__post_init__` checks both bounds.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass
+from decimal import Decimal, localcontext
+from functools import cache
 from typing import Any
 
+import numpy as np
 import orjson
 
-from ..content import stored_text
-from .terms import TAG_MARK, TermCounts, count_terms
+from .features import Features
 
 __all__ = [
-    "RECENCY_FLOOR",
-    "Profile",
-    "decode_profile",
-    "document_facts",
-    "encode_profile",
-    "language_of",
-    "prune",
-    "rank",
+    "REC_ONE",
+    "SIM_ONE",
+    "Entry",
+    "ScoreSettings",
+    "pair_score",
+    "rank_key",
     "reason",
-    "recency",
-    "score",
+    "recency_table",
+    "shown_score",
 ]
 
-RECENCY_FLOOR = 0.4
-MIN_SCORE = 0.01
-_DAY_S = 86_400.0
+SIM_ONE = 1 << 24
+REC_ONE = 1 << 16
+
+Entry = tuple[int, str]
+"""(score, article id): one place in a related list."""
+
+
+def rank_key(entry: Entry) -> tuple[int, str]:
+    """Ascending order of this key is the order of a related list: best score first, then smaller id."""
+    return (-entry[0], entry[1])
 
 
 @dataclass(frozen=True, slots=True)
-class Profile:
-    """What relatedness needs of one article: language, publication time, weighted terms, tag names."""
+class ScoreSettings:
+    """The blend; changing one setting means recomputing every list (`newsfeed reindex --related`)."""
 
-    article_id: str
-    language: str
-    published_s: float
-    weights: dict[str, float]
-    tag_names: dict[str, str] = field(default_factory=dict)
+    k: int = 20  # links kept per article (the API serves up to 20)
+    min_score: float = 0.1  # below this an article is not related (unrelated news scores ~0.03)
+    w_dense: float = 0.25  # weight of the embedding cosine
+    w_lexical: float = 0.75  # weight of the shared-terms cosine
+    w_tag: float = 0.05  # per shared tag
+    half_life_hours: int = 168  # recency: the gap at which the decaying part halves (0: no decay)
+    recency_floor: float = 0.5  # the factor never drops below this (old coverage still counts)
+    max_hours: int = 24 * 366  # the recency factor is constant beyond this gap
+    dense_scale: float = 200.0  # as in FeatureSettings
+    lexical_scale: float = 255.0
+    dim: int = 256
+    n_terms: int = 40
+    tag_cap: int = 8
 
+    def __post_init__(self) -> None:
+        if self.dim * 127 * 127 >= 2**24:
+            raise ValueError("dense dot products would leave float32's exact range")
+        wd, wl, wg = self.weights
+        top = wd * self.dim * 127 * 127 + wl * self.n_terms * 255 * 255 + wg * self.tag_cap
+        if top * REC_ONE >= 2**53:
+            raise ValueError("scores would leave float64's exact range")
 
-def language_of(language: str | None) -> str:
-    """The primary language subtag: `en-GB` and `en` are one language; unknown is its own."""
-    return (language or "").split("-")[0].split("_")[0].lower()
+    @property
+    def floor(self) -> int:
+        """`min_score` as an integer score: a related article scores above it."""
+        return round(self.min_score * SIM_ONE * REC_ONE)
 
+    @property
+    def weights(self) -> tuple[int, int, int]:
+        """(WD, WL, WG): integer weights of the dense dot, the lexical dot and a shared tag."""
+        return (
+            round(self.w_dense * SIM_ONE / self.dense_scale**2),
+            round(self.w_lexical * SIM_ONE / self.lexical_scale**2),
+            round(self.w_tag * SIM_ONE),
+        )
 
-def recency(seconds_apart: float, half_life_days: float) -> float:
-    """1.0 for articles published together, halving towards `RECENCY_FLOOR` every half-life."""
-    if half_life_days <= 0:
-        return 1.0
-    decay = math.pow(0.5, abs(seconds_apart) / _DAY_S / half_life_days)
-    return RECENCY_FLOOR + (1.0 - RECENCY_FLOOR) * decay
+    def recency(self) -> np.ndarray[Any, np.dtype[np.int64]]:
+        return recency_table(self.half_life_hours, self.recency_floor, self.max_hours)
 
-
-def score(a: Profile, b: Profile, half_life_days: float) -> float:
-    """Symmetric relatedness in [0, 1]; 0 across languages."""
-    if a.language != b.language or a.article_id == b.article_id:
-        return 0.0
-    shared = a.weights.keys() & b.weights.keys()
-    if not shared:
-        return 0.0
-    dot = math.fsum(a.weights[t] * b.weights[t] for t in shared)  # exact, so order-free: symmetric
-    return dot * recency(a.published_s - b.published_s, half_life_days)
-
-
-def rank(profile: Profile, candidates: Iterable[Profile], half_life_days: float, limit: int) -> list[tuple[str, float]]:
-    """The best `limit` candidates as (id, score), best first, ties by id; junk below MIN_SCORE dropped."""
-    scored = ((c.article_id, score(profile, c, half_life_days)) for c in candidates)
-    kept = [(aid, s) for aid, s in scored if s >= MIN_SCORE]
-    return heapq.nsmallest(limit, kept, key=lambda item: (-item[1], item[0]))
-
-
-def prune(weights: Mapping[str, float], postings: Mapping[str, Iterable[str]], exclude: str, limit: int) -> list[str]:
-    """Candidate ids worth scoring: those sharing the most query weight, at most `limit` of them.
-
-    An upper bound of the dot product would need the candidates' weights; the query-side
-    weight of the shared terms is a cheap proxy that keeps the work per article constant.
-    """
-    mass: dict[str, float] = {}
-    for term, ids in postings.items():
-        weight = weights.get(term, 0.0)
-        for aid in ids:
-            if aid != exclude:
-                mass[aid] = mass.get(aid, 0.0) + weight
-    return [aid for aid, _ in heapq.nsmallest(limit, mass.items(), key=lambda kv: (-kv[1], kv[0]))]
+    def fingerprint(self) -> str:
+        return orjson.dumps(asdict(self), option=orjson.OPT_SORT_KEYS).decode()
 
 
-def reason(a: Profile, b: Profile, *, terms: int = 3) -> dict[str, Any]:
-    """Why `b` is related to `a`: the shared tags (by name) and the strongest shared words."""
-    shared = {t: w * b.weights[t] for t, w in a.weights.items() if t in b.weights}
-    tag_slugs = sorted(set(a.tag_names) & set(b.tag_names))
-    tags = [a.tag_names[s] or s for s in tag_slugs]
-    words = [t for t, _ in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])) if not t.startswith(TAG_MARK)]
-    words = words[:terms]
-    parts = []
-    if tags:
-        parts.append("tagged " + ", ".join(tags))
-    if words:
-        parts.append("about " + ", ".join(words))
+@cache
+def recency_table(half_life_hours: int, floor: float, max_hours: int) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """REC[h] = round(2^16 x (floor + (1 - floor) x 2^(-h / half_life))), h = 0..max_hours."""
+    table = np.full(max_hours + 1, REC_ONE, dtype=np.int64)
+    if half_life_hours > 0:
+        with localcontext() as context:
+            context.prec = 40
+            low, half_life, ln2 = Decimal(repr(floor)), Decimal(half_life_hours), Decimal(2).ln()
+            for h in range(max_hours + 1):
+                factor = low + (1 - low) * (-(Decimal(h) / half_life) * ln2).exp()
+                table[h] = int((REC_ONE * factor).to_integral_value())
+    table.setflags(write=False)
+    return table
+
+
+def _recency(settings: ScoreSettings, a: Features, b: Features) -> int:
+    if a.hour is None or b.hour is None:
+        return REC_ONE
+    return int(settings.recency()[min(abs(a.hour - b.hour), settings.max_hours)])
+
+
+def _parts(a: Features, b: Features) -> tuple[int, int, int]:
+    dense = int(np.dot(a.vector().astype(np.int64), b.vector().astype(np.int64)))
+    theirs = dict(zip(b.terms, b.weights, strict=True))
+    lexical = sum(w * theirs[t] for t, w in zip(a.terms, a.weights, strict=True) if t in theirs)
+    return dense, lexical, len(set(a.tags) & set(b.tags))
+
+
+def pair_score(settings: ScoreSettings, a: Features, b: Features) -> int | None:
+    """The score of two articles (the reference the vectorised engine must equal); None across languages."""
+    if a.language != b.language:
+        return None
+    wd, wl, wg = settings.weights
+    dense, lexical, tags = _parts(a, b)
+    return (wd * dense + wl * lexical + wg * tags) * _recency(settings, a, b)
+
+
+def shown_score(score: int) -> float:
+    """The score as the API shows it: about 1.0 for the same story told twice."""
+    return round(score / (SIM_ONE * REC_ONE), 4)
+
+
+def reason(a: Features, b: Features, tag_names: dict[str, str], *, terms: int = 3) -> dict[str, Any]:
+    """Why b is related to a: the shared tags (by name) and their strongest shared words."""
+    theirs = dict(zip(b.terms, b.weights, strict=True))
+    shared = sorted(
+        ((w * theirs[t], t) for t, w in zip(a.terms, a.weights, strict=True) if t in theirs),
+        key=lambda p: (-p[0], p[1]),
+    )
+    tags = [tag_names.get(t, t) for t in a.tags if t in set(b.tags)]
+    words = [t for _, t in shared[:terms]]
+    parts = (["tagged " + ", ".join(tags)] if tags else []) + (["about " + ", ".join(words)] if words else [])
     text = "; ".join(parts)
     return {"tags": tags, "terms": words, "text": text[:1].upper() + text[1:]}
-
-
-def encode_profile(profile: Profile) -> bytes:
-    return orjson.dumps(
-        {
-            "l": profile.language,
-            "t": profile.published_s,
-            "w": {t: round(w, 5) for t, w in profile.weights.items()},
-            "g": profile.tag_names,
-        }
-    )
-
-
-def decode_profile(article_id: str, raw: bytes | str) -> Profile:
-    data = orjson.loads(raw)
-    return Profile(article_id, data["l"], float(data["t"]), dict(data["w"]), dict(data.get("g", {})))
-
-
-def document_facts(document: Mapping[str, Any]) -> tuple[TermCounts, str, float, dict[str, str]]:
-    """(term counts, language, published time in s, tag names) of a stored article document."""
-    body = stored_text(dict(document))
-    tags = [t for t in document.get("tags") or [] if t.get("slug")]
-    language = language_of(document.get("language"))
-    counts = count_terms(str(document.get("title") or ""), body, (t["slug"] for t in tags), language)
-    published = document.get("published_at")
-    published_s = datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp() if published else 0.0
-    return counts, language, published_s, {t["slug"].lower(): t.get("name") or t["slug"] for t in tags}

@@ -89,6 +89,7 @@ class StatsAnswer(BaseModel):
     dead: int
     articles: int
     consumers: list[ConsumerState]
+    related_lag: int = Field(description="Applied articles the related lists do not account for yet.")
 
 
 class Problem(BaseModel):

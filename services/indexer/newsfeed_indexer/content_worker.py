@@ -19,9 +19,17 @@ import multiprocessing
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import Any
 
 from newsfeed_readmodel.content import Content, prepare
 from newsfeed_readmodel.entries import StreamEntry
+from newsfeed_readmodel.related.features import (
+    RELATED_FIELDS,
+    FeatureSettings,
+    encode_features,
+    extract,
+    related_input,
+)
 from newsfeed_schemas.articles import Article
 from newsfeed_schemas.events import EventType
 
@@ -29,15 +37,31 @@ __all__ = ["ContentWorker", "needs_content"]
 
 log = logging.getLogger("newsfeed.indexer")
 
-Job = tuple[str | None, str | None, str | None]  # html, text, feature image caption
+Job = tuple[str | None, str | None, str | None, dict[str, Any] | None]
+"""html, text, feature image caption, and the fields related features read (None: not wanted)."""
 _STARTUP_S = 60.0
 
 
-def _serve(connection: Connection) -> None:
+def _serve(connection: Connection, related: tuple[FeatureSettings, str] | None) -> None:
     """The child: say it is ready, then prepare each list of jobs it receives, until it receives None."""
+    if related is not None:
+        extract([("warm up", "the model loads before the first batch", [], related[1], None)], related[0])
     connection.send("ready")
     while (jobs := connection.recv()) is not None:
-        connection.send([tuple(prepare(*job)) for job in jobs])
+        connection.send([tuple(content) for content in _prepare(jobs, related)])
+
+
+def _prepare(jobs: list[Job], related: tuple[FeatureSettings, str] | None) -> list[Content]:
+    """Bodies sanitised and read; with related features of the articles that want them (one batch)."""
+    contents = [prepare(html, text, caption) for html, text, caption, _ in jobs]
+    wanted = [i for i, job in enumerate(jobs) if job[3] is not None and related is not None]
+    if not wanted or related is None:
+        return contents
+    settings, language = related
+    inputs = [related_input(jobs[i][3] or {}, contents[i].text, language) for i in wanted]
+    for i, features in zip(wanted, extract(inputs, settings), strict=True):
+        contents[i] = contents[i]._replace(features=encode_features(features))
+    return contents
 
 
 def needs_content(entry: StreamEntry) -> bool:
@@ -50,18 +74,21 @@ def needs_content(entry: StreamEntry) -> bool:
     )
 
 
-def _job(entry: StreamEntry) -> Job:
+def _job(entry: StreamEntry, related: bool) -> Job:
     assert entry.event is not None and isinstance(entry.event.data, Article)
     article = entry.event.data
     caption = article.feature_image.caption if article.feature_image is not None else None
-    return article.html, article.text, caption
+    fields = article.model_dump(mode="json", include=set(RELATED_FIELDS)) if related else None
+    return article.html, article.text, caption, fields
 
 
 class ContentWorker:
     """A child process that prepares article bodies; `prepare` never waits longer than the budget per body."""
 
-    def __init__(self, budget_s: float) -> None:
+    def __init__(self, budget_s: float, related: tuple[FeatureSettings, str] | None = None) -> None:
+        """`related`: the feature settings and default language, to compute related features too."""
         self.budget_s = budget_s
+        self.related = related
         # A fork server forks clean children (no threads, no event loop) that have the parser
         # loaded already, so a restart after a stuck body takes milliseconds.
         self._context = multiprocessing.get_context("forkserver")
@@ -74,7 +101,7 @@ class ContentWorker:
     async def start(self) -> None:
         """Start the child and wait until it is ready (its start-up does not count against the budget)."""
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(child,), name="newsfeed-content", daemon=True)
+        process = self._context.Process(target=_serve, args=(child, self.related), name="newsfeed-content", daemon=True)
         process.start()
         child.close()
         self._process, self._connection = process, parent
@@ -130,14 +157,14 @@ class ContentWorker:
         if not pending:
             return entries
         ready = list(entries)
-        contents = await self._run([_job(entries[i]) for i in pending])
+        contents = await self._run([_job(entries[i], self.related is not None) for i in pending])
         if contents is not None:
             for i, content in zip(pending, contents, strict=True):
                 ready[i] = _with(entries[i], content)
             return ready
         for i in pending:  # the batch overran: find the entry that does, one at a time
             started = time.monotonic()
-            alone = await self._run([_job(entries[i])])
+            alone = await self._run([_job(entries[i], self.related is not None)])
             if alone is None:
                 error = f"its body could not be prepared within {self.budget_s:g} s (content budget)"
                 log.warning("entry %s: %s", entries[i].stream_id.decode(), error)

@@ -1,4 +1,5 @@
-"""One replica of the `indexer` consumer group: FastStream consumer, reclaimer, supervisor, trimmer."""
+"""One replica of the `indexer` consumer group: FastStream consumer, reclaimer, supervisor, trimmer,
+and a related maintainer (one replica at a time leads it; see `related.maintainer`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from faststream.redis import RedisBroker
 from redis.asyncio import Redis
 
 from newsfeed_readmodel.keys import Keys
-from newsfeed_readmodel.related.index import RelatedIndex, RelatedProjector
+from newsfeed_readmodel.related.maintainer import RelatedMaintainer
+from newsfeed_readmodel.related.store import RelatedStore
 from newsfeed_readmodel.writer import ReadModelWriter
 from newsfeed_runtime.redis import connect, is_outage
 
@@ -34,16 +36,16 @@ class Replica:
         self.settings = settings
         self.keys = Keys(settings.prefix)
         self.redis: Redis = connect(settings.redis_url)
-        related = RelatedProjector(
-            RelatedIndex(self.redis, self.keys, settings.related_config()), changes_maxlen=settings.changes_maxlen
-        )
+        related = settings.related_settings()
         self.writer = ReadModelWriter(
-            self.redis,
-            self.keys,
-            changes_maxlen=settings.changes_maxlen,
-            projectors=[related] if settings.related_enabled else [],
+            self.redis, self.keys, changes_maxlen=settings.changes_maxlen, related=settings.related_enabled
         )
-        self.content = ContentWorker(settings.content_budget_s)
+        self.related: RelatedMaintainer | None = None
+        if settings.related_enabled:
+            store = RelatedStore(self.redis, self.keys, related, changes_maxlen=settings.changes_maxlen)
+            self.related = RelatedMaintainer(store, lease_ms=settings.related_lease_ms)
+        wanted = (related.features, related.default_language) if settings.related_enabled else None
+        self.content = ContentWorker(settings.content_budget_s, wanted)
         self.applier = Applier(self.writer, self.content)
         self.broker = RedisBroker(
             settings.redis_url,
@@ -78,11 +80,15 @@ class Replica:
         self.reclaimer.start(drained=drained)
         self.supervisor.start()
         self.trimmer.start()
+        if self.related is not None:
+            self.related.start()
         self.started = True
         log.info("indexer %s consuming %s", self.settings.consumer, self.keys.streams.articles)
 
     async def stop(self) -> None:
         self.started = False
+        if self.related is not None:
+            await self.related.stop()
         await self.trimmer.stop()
         await self.supervisor.graceful_stop(self.broker, self.settings.shutdown_timeout_s)
         await self.content.stop()

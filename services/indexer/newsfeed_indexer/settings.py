@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import Literal
 
 from pydantic import Field
 
 from newsfeed_readmodel.announcements import CHANGES_MAXLEN
-from newsfeed_readmodel.related.index import RelatedConfig
+from newsfeed_readmodel.related.features import FeatureSettings
+from newsfeed_readmodel.related.scoring import ScoreSettings
+from newsfeed_readmodel.related.settings import RelatedSettings
 from newsfeed_runtime.settings import RedisSettings
 
 __all__ = ["IndexerSettings", "default_consumer_name"]
@@ -30,11 +33,24 @@ class IndexerSettings(RedisSettings):
     max_deliveries: int = Field(default=5, ge=1, description="Deliveries before an entry is dead-lettered.")
     changes_maxlen: int = Field(default=CHANGES_MAXLEN, ge=1000, description="Approximate cap of the change streams.")
     related_enabled: bool = Field(default=True, description="Keep related-article links (off: feeds only).")
-    related_half_life_days: float = Field(
-        default=14.0, ge=0, description="Related links: recency half-life between two articles (0: no decay)."
+    related_mode: Literal["blend", "lexical"] = Field(
+        default="blend", description="Related links: shared words blended with the embedding, or shared words only."
     )
-    related_postings: int = Field(
-        default=100, ge=10, le=10_000, description="Related links: most recent articles kept per term."
+    related_half_life_days: float = Field(
+        default=7.0, ge=0, le=366, description="Related links: recency half-life between two articles (0: no decay)."
+    )
+    related_recency_floor: float = Field(
+        default=0.5, ge=0, le=1, description="Related links: the recency factor never drops below this."
+    )
+    related_lease_ms: int = Field(
+        default=10_000,
+        ge=500,
+        description="Related links: one replica maintains them; another takes over this long after it dies.",
+    )
+    default_language: str = Field(
+        default="en",
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        description="The language of an article that does not say (articles are related within a language).",
     )
     trim_interval_s: float = Field(
         default=30.0, ge=0, description="How often the articles stream is trimmed (0: never; see trimming.py)."
@@ -49,5 +65,12 @@ class IndexerSettings(RedisSettings):
         default=10.0, gt=0, description="SIGTERM: how long the current batch may take before it is handed back."
     )
 
-    def related_config(self) -> RelatedConfig:
-        return RelatedConfig(half_life_days=self.related_half_life_days, postings=self.related_postings)
+    def related_settings(self) -> RelatedSettings:
+        weights = {"w_dense": 0.0, "w_lexical": 1.0} if self.related_mode == "lexical" else {}
+        scores = ScoreSettings(
+            half_life_hours=round(self.related_half_life_days * 24),
+            recency_floor=self.related_recency_floor,
+            **weights,
+        )
+        language = self.default_language.split("-")[0].lower()
+        return RelatedSettings(features=FeatureSettings(), scores=scores, default_language=language)

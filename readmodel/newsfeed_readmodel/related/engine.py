@@ -1,0 +1,332 @@
+"""Every live article's related list, in memory, kept exact as articles change.
+
+`RelatedEngine.apply(changes)` takes the new features of the articles that changed (None
+for one taken down) and returns the lists that changed. Per language (articles of different
+languages are never related) it:
+
+1. replaces the changed articles' rows (embedding matrix, term and tag postings);
+2. scores each changed live article against every live article of its language, exactly
+   (`scoring.py`), in blocks: its own list is the best `k` of its row, and by symmetry its
+   column says which other lists it now enters;
+3. repairs each list that held a changed article or that one enters (`ranking.repaired`),
+   and rescores from scratch only the lists the repair cannot complete.
+
+The result is a function of the set of live articles and the settings alone: any order or
+grouping of the same changes gives the same lists, and `apply` of every article at once
+(what `newsfeed reindex --related` does) gives what the live path keeps.
+
+Memory: per article one float32 embedding row (4 x dim bytes), its postings and its list.
+Rows of removed articles are reclaimed by a compaction once they are a third of the table.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from .features import Features
+from .ranking import best, repaired
+from .scoring import REC_ONE, Entry, ScoreSettings, rank_key
+
+__all__ = ["Changes", "Lists", "RelatedEngine"]
+
+Lists = dict[str, list[Entry]]
+Changes = dict[str, tuple[list[Entry], list[Entry]]]
+"""article id -> (its related list before, after): the lists that changed."""
+Matrix = np.ndarray[Any, np.dtype[np.float64]]
+_BLOCK = 64  # rows scored together: large enough for BLAS, small enough to keep blocks in cache
+
+
+class _Postings:
+    """term -> (row numbers, weights), append-only; rows of removed articles are masked."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, array[int]] = {}
+        self.weights: dict[str, array[int]] = {}
+
+    def add(self, row: int, terms: Iterable[str], weights: Iterable[int]) -> None:
+        for term, weight in zip(terms, weights, strict=True):
+            if term not in self.rows:
+                self.rows[term], self.weights[term] = array("q"), array("q")
+            self.rows[term].append(row)
+            self.weights[term].append(weight)
+
+    def gather(self, terms: Iterable[str], weights: Iterable[int]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """(rows, query weight x row weight) over the postings of `terms`."""
+        rows, products = [], []
+        for term, weight in zip(terms, weights, strict=True):
+            if term in self.rows:
+                rows.append(np.frombuffer(self.rows[term], dtype=np.int64))
+                products.append(np.frombuffer(self.weights[term], dtype=np.int64) * weight)
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(rows), np.concatenate(products)
+
+
+class _Language:
+    """The live articles of one language: their rows, postings and related lists."""
+
+    def __init__(self, settings: ScoreSettings) -> None:
+        self.settings = settings
+        self.wd, self.wl, self.wg = settings.weights
+        self.recency = settings.recency().astype(np.float64)
+        self.decays = settings.half_life_hours > 0
+        self._reset(capacity=1024)
+        self.lists: Lists = {}
+        self.holders: dict[str, set[str]] = defaultdict(set)  # id -> ids whose lists hold it
+
+    def _reset(self, capacity: int) -> None:
+        self.ids: list[str | None] = []
+        self.row_of: dict[str, int] = {}
+        self.features: list[Features | None] = []
+        self.dense = np.zeros((capacity, self.settings.dim), dtype=np.float32)
+        self.hours = np.zeros(capacity, dtype=np.int64)
+        self.known_hour = np.zeros(capacity, dtype=bool)
+        self.alive = np.zeros(capacity, dtype=bool)
+        self.last_score = np.zeros(capacity, dtype=np.float64)  # the last place of each row's list,
+        self.last_id: list[str] = []  # when the list is full (else the floor and "")
+        self.terms = _Postings()
+        self.tags = _Postings()
+
+    # ------------------------------------------------------------------ rows
+    def _add_row(self, article_id: str, features: Features) -> None:
+        row = len(self.ids)
+        if row == len(self.alive):
+            self._grow(2 * row)
+        self.ids.append(article_id)
+        self.last_id.append("")
+        self.features.append(features)
+        self.row_of[article_id] = row
+        self.dense[row] = features.vector()
+        self.hours[row] = features.hour or 0
+        self.known_hour[row] = features.hour is not None
+        self.alive[row] = True
+        self.terms.add(row, features.terms, features.weights)
+        self.tags.add(row, features.tags, [1] * len(features.tags))
+
+    def _grow(self, capacity: int) -> None:
+        self.dense = np.resize(self.dense, (capacity, self.settings.dim))
+        for name in ("hours", "known_hour", "alive", "last_score"):
+            old = getattr(self, name)
+            grown = np.zeros(capacity, dtype=old.dtype)
+            grown[: len(old)] = old
+            setattr(self, name, grown)
+
+    def _remove_row(self, article_id: str) -> None:
+        row = self.row_of.pop(article_id)
+        self.alive[row] = False
+        self.ids[row] = None
+        self.features[row] = None
+
+    def _compact_if_sparse(self) -> None:
+        used, live = len(self.ids), len(self.row_of)
+        if used < 1024 or live * 3 > used * 2:
+            return
+        rows = [(aid, f) for aid, f in zip(self.ids, self.features, strict=True) if aid is not None and f is not None]
+        self._reset(capacity=max(1024, 2 * live))
+        for aid, features in rows:
+            self._add_row(aid, features)
+            self._mark_last(aid)
+
+    def _mark_last(self, article_id: str) -> None:
+        row = self.row_of.get(article_id)
+        if row is None:
+            return
+        entries = self.lists.get(article_id, [])
+        full = len(entries) == self.settings.k
+        self.last_score[row], self.last_id[row] = entries[-1] if full else (self.settings.floor, "")
+
+    # ------------------------------------------------------------------ scores
+    def _scores(self, rows: list[int]) -> Matrix:
+        """Exact scores of `rows` against every row (dead rows and the row itself: -inf)."""
+        used = len(self.ids)
+        scores = (self.dense[rows] @ self.dense[:used].T).astype(np.float64) * self.wd
+        if self.wl:
+            scores += self.wl * self._sparse(rows, self.terms, lambda f: (f.terms, f.weights), used)
+        if self.wg:
+            scores += self.wg * self._sparse(rows, self.tags, lambda f: (f.tags, [1] * len(f.tags)), used)
+        if self.decays:
+            gap = np.abs(self.hours[rows][:, None] - self.hours[None, :used])
+            gap = np.minimum(gap, self.settings.max_hours)
+            gap[~self.known_hour[rows]] = 0
+            gap[:, ~self.known_hour[:used]] = 0
+            scores *= self.recency[gap]
+        else:
+            scores *= REC_ONE
+        scores[:, ~self.alive[:used]] = -np.inf
+        scores[np.arange(len(rows)), rows] = -np.inf
+        return scores
+
+    def _sparse(self, rows: list[int], postings: _Postings, parts: Any, used: int) -> Matrix:
+        flat, weights = [], []
+        for i, row in enumerate(rows):
+            features = self.features[row]
+            assert features is not None
+            hit, product = postings.gather(*parts(features))
+            flat.append(hit + i * used)
+            weights.append(product)
+        counts = np.bincount(np.concatenate(flat), np.concatenate(weights), minlength=len(rows) * used)
+        return counts.reshape(len(rows), used)
+
+    def _best_of(self, row_scores: Matrix) -> list[Entry]:
+        k, floor = self.settings.k, self.settings.floor
+        positive = np.flatnonzero(row_scores > floor)
+        if len(positive) > k:
+            part = np.argpartition(-row_scores[positive], k - 1)[:k]
+            threshold = row_scores[positive[part]].min()
+            positive = positive[row_scores[positive] >= threshold]
+        return best(((int(row_scores[r]), self.ids[r]) for r in positive), k, floor)  # type: ignore[misc]
+
+    def _rescore(self, article_ids: list[str]) -> Lists:
+        out: Lists = {}
+        for start in range(0, len(article_ids), _BLOCK):
+            block = article_ids[start : start + _BLOCK]
+            scores = self._scores([self.row_of[a] for a in block])
+            for aid, row_scores in zip(block, scores, strict=True):
+                out[aid] = self._best_of(row_scores)
+        return out
+
+    # ------------------------------------------------------------------ changes
+    def apply(self, changes: Mapping[str, Features | None]) -> Changes:
+        """Take the changes in; the lists that changed (an empty list: the article left)."""
+        changed = set(changes)
+        for aid in changed & self.row_of.keys():
+            self._remove_row(aid)
+        self._compact_if_sparse()
+        for aid, features in changes.items():
+            if features is not None:
+                self._add_row(aid, features)
+        arrived = sorted(aid for aid, f in changes.items() if f is not None)
+        new_lists: Lists = {aid: [] for aid in changed}
+        fresh: dict[str, list[Entry]] = defaultdict(list)  # others' lists: changed articles that enter
+        for start in range(0, len(arrived), _BLOCK):
+            block = arrived[start : start + _BLOCK]
+            scores = self._scores([self.row_of[a] for a in block])
+            for aid, row_scores in zip(block, scores, strict=True):
+                new_lists[aid] = self._best_of(row_scores)
+            for aid, other, score in self._entering(block, scores, changed):
+                fresh[other].append((score, aid))
+        affected = {h for aid in changed for h in self.holders.get(aid, ())} | fresh.keys()
+        rescore = []
+        for other in sorted(affected - changed):
+            old = self.lists.get(other, [])
+            merged = repaired(old, self.settings.k, self.settings.floor, changed, fresh.get(other, []))
+            if merged is None:
+                rescore.append(other)
+            else:
+                new_lists[other] = merged
+        new_lists.update(self._rescore(rescore))
+        return self._store(new_lists)
+
+    def restore(self, features: Mapping[str, Features], lists: Lists) -> None:
+        for aid, f in features.items():
+            self._add_row(aid, f)
+        for aid in features:
+            entries = lists.get(aid)
+            if entries:
+                self.lists[aid] = entries
+                for _, other in entries:
+                    self.holders[other].add(aid)
+            self._mark_last(aid)
+
+    def _entering(self, block: list[str], scores: Matrix, changed: set[str]) -> Iterable[tuple[str, str, int]]:
+        """(changed article, other article, score): where a changed article ranks at or above
+        the last place of another (unchanged) article's list, or above the floor if it is not full."""
+        used = len(self.ids)
+        last_score, last_id = self.last_score[:used], self.last_id
+        above = scores > last_score[None, :]
+        tied = np.argwhere(scores == last_score[None, :])
+        for i, row in np.argwhere(above).tolist() + tied.tolist():
+            other = self.ids[row]
+            score = int(scores[i, row])
+            if other is None or other in changed:
+                continue
+            if score > last_score[row] or rank_key((score, block[i])) <= rank_key((score, last_id[row])):
+                yield block[i], other, score
+
+    def _store(self, new_lists: Lists) -> Changes:
+        changed: Changes = {}
+        for aid, entries in new_lists.items():
+            old = self.lists.get(aid, [])
+            if entries == old:
+                self._mark_last(aid)
+                continue
+            for _, other in old:
+                held = self.holders[other]
+                held.discard(aid)
+                if not held:
+                    del self.holders[other]
+            for _, other in entries:
+                self.holders[other].add(aid)
+            if entries:
+                self.lists[aid] = entries
+            else:
+                self.lists.pop(aid, None)
+            self._mark_last(aid)
+            changed[aid] = (old, entries)
+        return changed
+
+
+class RelatedEngine:
+    """The related lists of every live article, across languages."""
+
+    def __init__(self, settings: ScoreSettings) -> None:
+        self.settings = settings
+        self.languages: dict[str, _Language] = {}
+        self.language_of: dict[str, str] = {}
+
+    def _language(self, language: str) -> _Language:
+        if language not in self.languages:
+            self.languages[language] = _Language(self.settings)
+        return self.languages[language]
+
+    def __len__(self) -> int:
+        return len(self.language_of)
+
+    def list_of(self, article_id: str) -> list[Entry]:
+        language = self.language_of.get(article_id)
+        return [] if language is None else self.languages[language].lists.get(article_id, [])
+
+    def features_of(self, article_id: str) -> Features | None:
+        language = self.language_of.get(article_id)
+        if language is None:
+            return None
+        part = self.languages[language]
+        return part.features[part.row_of[article_id]]
+
+    def apply(self, changes: Mapping[str, Features | None]) -> Changes:
+        """Take the new features of changed articles in (None: taken down); the lists that changed."""
+        by_language: dict[str, dict[str, Features | None]] = defaultdict(dict)
+        for aid, features in changes.items():
+            old = self.language_of.get(aid)
+            if old is not None and (features is None or features.language != old):
+                by_language[old][aid] = None
+            if features is not None:
+                by_language[features.language][aid] = features
+                self.language_of[aid] = features.language
+            else:
+                self.language_of.pop(aid, None)
+        changed: Changes = {}
+        for language in sorted(by_language):
+            for aid, (old, new) in self._language(language).apply(by_language[language]).items():
+                first = changed.get(aid)  # it moved between languages: its list before, and after
+                changed[aid] = (old, new) if first is None else (first[0] or old, new or first[1])
+        return {aid: (old, new) for aid, (old, new) in changed.items() if old != new}
+
+    def restore(self, features: Mapping[str, Features], lists: Lists) -> None:
+        """Load the articles and the lists stored for them (exact for these features, or for
+        features that differ only in articles whose changes `apply` will be given next)."""
+        by_language: dict[str, list[str]] = defaultdict(list)
+        for aid in sorted(features):
+            by_language[features[aid].language].append(aid)
+            self.language_of[aid] = features[aid].language
+        for language, ids in by_language.items():
+            self._language(language).restore({aid: features[aid] for aid in ids}, lists)
+
+    def rows_bytes(self) -> int:
+        """Bytes held by the embedding tables (the bulk of the engine's memory)."""
+        return sum(part.dense.nbytes for part in self.languages.values())

@@ -1,0 +1,172 @@
+"""What relatedness reads off one article: a pure function of the article and the shipped model.
+
+* `terms`, `weights`: the article's strongest words, weighted by how often they occur (a title
+  word counts `title_weight` times) and how rare they are in the language (the frozen table
+  of `vocabulary.py`); the weight vector is normalised and rounded to integers 1..255.
+* `dense`: the int8 embedding of title and text (`embedding.py`).
+* `tags`: the tag slugs, `hour`: the publication time in whole hours, `language`: the
+  article's (primary subtag) or the site's default.
+
+Features are computed once, where the body is prepared, stored with the article and reused by
+the live path and by `newsfeed reindex --related` alike. No statistic of the other articles
+enters them, so an article's features never change unless the article does.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal, localcontext
+from functools import cache
+from typing import Any
+
+import numpy as np
+import orjson
+
+from .embedding import static_model
+from .vocabulary import WORD, vocabulary
+
+__all__ = [
+    "RELATED_FIELDS",
+    "FeatureSettings",
+    "Features",
+    "Input",
+    "decode_features",
+    "encode_features",
+    "extract",
+    "language_key",
+    "related_input",
+]
+
+_TF_CAP = 1024
+
+Input = tuple[str, str, list[str], str, datetime | None]
+"""(title, text, tag slugs, language key, published_at): all that features depend on."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureSettings:
+    """Every knob of feature extraction; changing one means recomputing every article's features."""
+
+    max_tokens: int = 256  # tokens embedded per article
+    dense_scale: float = 200.0  # the unit embedding is rounded at this scale (|x| <= 127)
+    n_terms: int = 40  # lexical terms kept per article
+    title_weight: int = 2  # a title occurrence counts this many times
+    zipf_cut: int = 900  # idf = cut - zipf (hundredths); zipf >= cut: a stop word
+    oov_zipf: int = 100  # zipf of a word the table lacks
+    max_words: int = 2000  # words read per article (title + body): a cost bound
+    lex_scale: float = 255.0  # the unit term-weight vector is rounded at this scale
+    tag_cap: int = 8  # tags kept per article (the first ones)
+
+    def fingerprint(self) -> str:
+        return orjson.dumps(asdict(self), option=orjson.OPT_SORT_KEYS).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    language: str
+    hour: int | None  # publication time, whole hours since 1970 (None: unknown)
+    tags: tuple[str, ...]
+    terms: tuple[str, ...]  # strongest first
+    weights: tuple[int, ...]  # 1..255, aligned with `terms`
+    dense: bytes  # int8 vector
+
+    def vector(self) -> np.ndarray[Any, np.dtype[np.int8]]:
+        return np.frombuffer(self.dense, dtype=np.int8)
+
+
+def language_key(language: str | None, default: str) -> str:
+    """The language an article is related within: its primary subtag, or the site's default."""
+    return (language or default).split("-")[0].strip().lower() or default
+
+
+def _hour(published_at: datetime | None) -> int | None:
+    return None if published_at is None else math.floor(published_at.timestamp()) // 3600
+
+
+@cache
+def _tf_table() -> tuple[int, ...]:
+    """round(1000 * (1 + ln c)) for c = 0..cap (0 for 0), correctly rounded with `decimal`."""
+    with localcontext() as context:
+        context.prec = 30
+        return (0, *(int((Decimal(1000) * (1 + Decimal(c).ln())).to_integral_value()) for c in range(1, _TF_CAP + 1)))
+
+
+def term_weights(
+    title: str, text: str, language: str, settings: FeatureSettings
+) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The `n_terms` strongest terms of an article and their integer weights (1..255)."""
+    words = vocabulary(language, settings.zipf_cut, settings.oov_zipf)
+    title_words = WORD.findall(title.lower())[: settings.max_words]
+    body_words = WORD.findall(text[: settings.max_words * 40].lower())[: max(0, settings.max_words - len(title_words))]
+    counts: Counter[str] = Counter()
+    idf: dict[str, int] = {}
+    for weight, seq in ((settings.title_weight, title_words), (1, body_words)):
+        for word, count in Counter(seq).items():
+            found = words.term(word)
+            if found is not None:
+                counts[found[0]] += weight * count
+                idf[found[0]] = found[1]
+    if not counts:
+        return (), ()
+    tf = _tf_table()
+    raw = sorted(((tf[min(c, _TF_CAP)] * idf[t], t) for t, c in counts.items()), key=lambda p: (-p[0], p[1]))
+    raw = raw[: settings.n_terms]
+    norm = math.sqrt(sum(w * w for w, _ in raw))  # an exact integer sum, one correctly rounded root
+    kept = [(t, round(w * settings.lex_scale / norm)) for w, t in raw]
+    kept = [(t, q) for t, q in kept if q > 0]
+    return tuple(t for t, _ in kept), tuple(q for _, q in kept)
+
+
+def extract(articles: list[Input], settings: FeatureSettings) -> list[Features]:
+    """Features of (title, text, tag slugs, language key, published_at) tuples, embedded as one batch."""
+    model = static_model()
+    dense = model.embed(
+        [f"{title}\n{text}" if title else text for title, text, *_ in articles],
+        max_tokens=settings.max_tokens,
+        scale=settings.dense_scale,
+    )
+    out = []
+    for (title, text, tags, language, published_at), vector in zip(articles, dense, strict=True):
+        terms, weights = term_weights(title, text, language, settings)
+        slugs = tuple(dict.fromkeys(tags))[: settings.tag_cap]
+        out.append(Features(language, _hour(published_at), slugs, terms, weights, vector.tobytes()))
+    return out
+
+
+def encode_features(features: Features) -> bytes:
+    return orjson.dumps(
+        {
+            "l": features.language,
+            "h": features.hour,
+            "g": features.tags,
+            "t": features.terms,
+            "w": features.weights,
+            "d": base64.b64encode(features.dense).decode(),
+        }
+    )
+
+
+def decode_features(raw: bytes) -> Features:
+    d = orjson.loads(raw)
+    return Features(d["l"], d["h"], tuple(d["g"]), tuple(d["t"]), tuple(d["w"]), base64.b64decode(d["d"]))
+
+
+RELATED_FIELDS = frozenset({"title", "tags", "language", "published_at"})
+"""The document fields features read (besides the text): what the content worker is sent."""
+
+
+def related_input(document: dict[str, Any], text: str, default_language: str) -> Input:
+    """What `extract` reads of a stored document (or of the same fields of an incoming article)."""
+    tags = [t["slug"] for t in document.get("tags") or () if isinstance(t, dict) and t.get("slug")]
+    published = document.get("published_at")
+    return (
+        str(document.get("title") or ""),
+        text,
+        tags,
+        language_key(document.get("language"), default_language),
+        datetime.fromisoformat(published) if isinstance(published, str) else None,
+    )

@@ -1,0 +1,95 @@
+"""Words and their frozen weights: what makes a shared word count for relatedness.
+
+A word's inverse document frequency comes from a frozen table of how common the word is in
+the language (`model/zipf_<language>.tsv.gz`, exported from `wordfreq`, Zipf frequency in
+hundredths), not from the articles indexed so far: a statistic that drifts with every
+article would make a related list depend on history. `idf = cut - zipf`, so a common word
+weighs little (words at or above the cut, none at the default, not at all). A language
+without a table treats every word as rare (`oov_zipf`), so its lists lean on the embedding
+and tags; the table is shipped for English (see `docs/related.md` for adding one).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from functools import cache
+
+from .embedding import MODEL_DIR
+
+__all__ = ["WORD", "Vocabulary", "fold_plural", "vocabulary"]
+
+WORD = re.compile(r"[^\W\d_]+")
+"""A word: a run of letters (any script), read lower-cased."""
+
+# words ending in -s that are not plurals (or fold onto a different word)
+_NOT_PLURALS = """
+news series species always perhaps whereas thus ones its his hers ours yours theirs various
+famous previous serious anxious obvious nervous numerous tremendous enormous gorgeous jealous
+dangerous generous religious curious conscious continuous mysterious ambitious precious
+politics economics physics mathematics athletics statistics ethics tactics graphics
+electronics olympics texas paris athens brussels wales kansas arkansas illinois carlos charles
+james jones
+"""
+_NO_FOLD = frozenset(_NOT_PLURALS.split())
+
+
+def fold_plural(word: str, known: dict[str, int]) -> str:
+    """Light English plural folding, onto a word the frequency table knows (else unchanged)."""
+    if len(word) <= 3 or word[-1] != "s" or word in _NO_FOLD or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ies") and len(word) > 4 and (word[:-3] + "y") in known:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "zes", "sses", "oes")) and word[:-2] in known:
+        return word[:-2]
+    return word[:-1] if word[:-1] in known else word
+
+
+class Vocabulary:
+    """One language's frozen word weights; `term` and `idf` of a word are pure lookups."""
+
+    def __init__(self, language: str, zipf: dict[str, int], *, cut: int, oov_zipf: int) -> None:
+        self.language = language
+        self.zipf = zipf
+        self.cut = cut
+        self.oov_zipf = oov_zipf
+        self.fold = language == "en"
+        self._terms: dict[str, tuple[str, int] | None] = {}  # word -> (term, idf); None: not a term
+
+    def term(self, word: str) -> tuple[str, int] | None:
+        """The term a lower-cased word counts as, with its idf; None for stop words and single letters."""
+        known = self._terms.get(word, False)
+        if known is not False:
+            return known  # type: ignore[return-value]
+        found: tuple[str, int] | None = None
+        if len(word) >= 2:
+            term = fold_plural(word, self.zipf) if self.fold else word
+            idf = self.cut - self.zipf.get(term, self.oov_zipf)
+            found = (term, idf) if idf > 0 else None
+        if len(self._terms) < 1_000_000:  # a cache: bounded, and it never changes an answer
+            self._terms[word] = found
+        return found
+
+
+def _read_table(language: str) -> dict[str, int]:
+    path = MODEL_DIR / f"zipf_{language}.tsv.gz"
+    if not path.exists():
+        return {}
+    table: dict[str, int] = {}
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            word, _, zipf = line.rstrip("\n").partition("\t")
+            table[word] = int(zipf)
+    return table
+
+
+@cache
+def _table(language: str) -> dict[str, int]:
+    return _read_table(language)
+
+
+@cache
+def vocabulary(language: str, cut: int, oov_zipf: int) -> Vocabulary:
+    """The vocabulary of `language` (primary subtag: `en-GB` reads the `en` table)."""
+    base = language.split("-", maxsplit=1)[0].lower()
+    return Vocabulary(base, _table(base), cut=cut, oov_zipf=oov_zipf)
