@@ -1,150 +1,193 @@
-"""Cost of related links for one new article at 1k, 10k and 100k articles already indexed.
+"""What related links cost: per new article at 1k, 10k and 100k live articles, and in memory.
 
-    python -m bench.related_cost            # 1,000 / 10,000 / 100,000 (a few minutes)
-    python -m bench.related_cost --quick    # 1,000 / 10,000 (about a minute)
+    python -m bench.related_cost            # 1,000 / 10,000 / 100,000 (about 15 minutes)
+    python -m bench.related_cost --quick    # 1,000 / 10,000 (about 2 minutes)
 
-On a private redis-server (never 127.0.0.1:6379). The corpus (`bench/corpus.py`: Zipf
-vocabulary, 500-word bodies, 1-3 of 60 tags) is populated in batches of `--batch` articles
-through `RelatedIndex.index_many`, the indexer's own index write (profiles, postings,
-document frequencies), plus a related list of 20 and holder entries of the shape the
-projector writes, so memory per article is representative. Then at each size, through the
-full projector (`prepare`, then `write` run by the store's atomic script):
+Articles are English-like: words drawn by their real frequency from the shipped frequency
+table, plus the words of one of 300 topics (so related lists are not noise), 300-700 words,
+1-3 tags. Measured, in one process, on the engine the related maintainer runs
+(`RelatedEngine`):
 
-* `single`: `samples` new articles indexed one per batch (prepare + atomic write), the
-  latency of one article on an idle replica; median and p90;
-* `batched`: `samples` more new articles in batches of `--batch`, the throughput of one
-  replica catching up, as ms per article and events/s.
+* features: articles/s through `extract` (done once per article, in the content worker);
+* rebuild: `apply` of every article at once, what `newsfeed reindex --related` computes;
+* one article: `samples` new articles applied one at a time (a replica keeping up), median
+  and p90 ms, and how many lists each one changes; then each taken down again;
+* batch: 200 new articles in one `apply` (a replica catching up), ms per article;
+* memory: the engine's embedding rows and process RSS per article; and, on a private
+  redis-server (never 127.0.0.1:6379), Redis `used_memory` per article for the related list
+  (a zset of up to 20) and the stored features, written the way the store writes them.
 
-Reported: the above, the 100k/1k ratio of the single-article median, and INFO used_memory
-delta / articles. Numbers on a shared machine are noisy: compare ratios within one run.
+The baseline in the same run is the smallest size: the ratios say how the cost grows with
+the number of live articles. A shared machine is noisy; compare ratios within one run.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import random
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import redis.asyncio as aioredis
 from tests.redis_server import RedisServer
 
-from bench.corpus import Corpus
-from newsfeed_readmodel.batch import OpBatch
 from newsfeed_readmodel.keys import Keys
-from newsfeed_readmodel.projection import Transition, transition
-from newsfeed_readmodel.related.index import RelatedConfig, RelatedIndex, RelatedProjector
-from newsfeed_readmodel.scripts import APPLY
-from newsfeed_schemas.events import parse_event
+from newsfeed_readmodel.related.embedding import MODEL_DIR
+from newsfeed_readmodel.related.engine import RelatedEngine
+from newsfeed_readmodel.related.features import Features, FeatureSettings, Input, encode_features, extract
+from newsfeed_readmodel.related.scoring import ScoreSettings
+
+TOPICS = 300
+BATCH = 200
 
 
-class Indexer:
-    """The related part of the indexer: prepare, then the writes in one atomic script."""
+class EnglishLike:
+    """Deterministic English-like articles: common words by frequency, plus one topic's words."""
 
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
-        self.projector = RelatedProjector(RelatedIndex(client, Keys(prefix), RelatedConfig()))
-        self.apply = client.register_script(APPLY)
+    def __init__(self, seed: int = 7) -> None:
+        self.random = random.Random(seed)
+        rows = []
+        with gzip.open(MODEL_DIR / "zipf_en.tsv.gz", "rt", encoding="utf-8") as lines:
+            for line in lines:
+                word, zipf = line.rstrip("\n").split("\t")
+                if word.isalpha():
+                    rows.append((word, int(zipf)))
+        common = [(w, z) for w, z in rows if z >= 450]
+        self.common = [w for w, _ in common]
+        self.common_weights = [10 ** (z / 100) for _, z in common]
+        middle = [w for w, z in rows if 250 <= z < 450]
+        self.random.shuffle(middle)
+        self.topics = [middle[i * 40 : (i + 1) * 40] for i in range(TOPICS)]
+        self.start = datetime(2025, 1, 1, tzinfo=UTC)
 
-    async def run(self, transitions: list[Transition]) -> None:
-        plan = await self.projector.prepare(transitions)
-        ops = OpBatch()
-        self.projector.write(ops, plan)
-        await self.apply(args=ops.argv())
-
-
-def transitions(corpus: Corpus, start: int, stop: int) -> list[Transition]:
-    found = [transition(None, parse_event(corpus.envelope(i))) for i in range(start, stop)]
-    return [t for t in found if t is not None]
-
-
-async def populate(indexer: Indexer, corpus: Corpus, size: int, batch: int, seed: int = 5) -> None:
-    """Index entries through `RelatedIndex.index_many` (the indexer's own first step), and a
-    related list of 20 recent articles per article with holder sets, as the projector writes
-    them: ranking every article during population would only make the setup slow."""
-    rng = random.Random(seed)
-    index = indexer.projector.index
-    keys = index.keys
-    for start in range(0, size, batch):
-        stop = min(start + batch, size)
-        documents = {t.article_id: t.document for t in transitions(corpus, start, stop) if t.document}
-        await index.index_many(documents, [])
-        ops = OpBatch()
-        for i in range(start, stop):
-            owner = f"art-{i:07d}"
-            links = {f"art-{rng.randrange(max(0, i - 2_000), i):07d}": rng.uniform(0.02, 0.3) for _ in range(20) if i}
-            if links:
-                ops.zadd(keys.related(owner), links)
-            for member in links:
-                ops.sadd(keys.rel_holders(member), owner)
-        if ops.count:
-            await indexer.apply(args=ops.argv())
+    def article(self, index: int) -> Input:
+        rnd = random.Random(index * 7919 + 13)
+        topic = rnd.randrange(TOPICS)
+        length = rnd.randint(300, 700)
+        general = rnd.choices(self.common, weights=self.common_weights, k=length)
+        topical = rnd.choices(self.topics[topic], k=length // 5)
+        words = general + topical
+        rnd.shuffle(words)
+        title = " ".join(rnd.choices(self.topics[topic], k=3) + rnd.choices(self.common, k=5))
+        tags = [f"topic-{topic}"] + [f"topic-{rnd.randrange(TOPICS)}" for _ in range(rnd.randint(0, 2))]
+        published = self.start + timedelta(minutes=index * 5)
+        return (title, " ".join(words), tags, "en", published)
 
 
-async def measure(url: str, size: int, samples: int, batch: int) -> dict[str, float]:
-    client = aioredis.Redis.from_url(url)
-    await client.flushdb()
-    base = (await client.info("memory"))["used_memory"]
-    indexer = Indexer(client, f"cost{size}")
-    corpus = Corpus(seed=11)
+def rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def featurise(source: EnglishLike, count: int) -> tuple[list[Features], float]:
+    settings = FeatureSettings()
+    out: list[Features] = []
     began = time.perf_counter()
-    await populate(indexer, corpus, size, batch)
-    populated_s = time.perf_counter() - began
-    used = (await client.info("memory"))["used_memory"] - base
-    single = []
+    for start in range(0, count, 500):
+        out.extend(extract([source.article(i) for i in range(start, min(count, start + 500))], settings))
+    return out, count / (time.perf_counter() - began)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def at_size(features: list[Features], size: int, samples: int) -> dict[str, float]:
+    """Rebuild `size` articles, then time new articles one at a time and in one batch."""
+    ids = [f"a{i:07d}" for i in range(len(features))]
+    engine = RelatedEngine(ScoreSettings())
+    rss = rss_bytes()
+    began = time.perf_counter()
+    engine.apply(dict(zip(ids[:size], features[:size], strict=True)))
+    rebuild_s = time.perf_counter() - began
+    rss_per_article = (rss_bytes() - rss) / size
+
+    single_ms, lists_changed, removal_ms = [], [], []
     for i in range(size, size + samples):
-        pending = transitions(corpus, i, i + 1)
         began = time.perf_counter()
-        await indexer.run(pending)
-        single.append(time.perf_counter() - began)
-    first = size + samples
-    batches = [transitions(corpus, s, s + batch) for s in range(first, first + samples, batch)]
+        changed = engine.apply({ids[i]: features[i]})
+        single_ms.append((time.perf_counter() - began) * 1000)
+        lists_changed.append(len(changed))
+        began = time.perf_counter()
+        engine.apply({ids[i]: None})
+        removal_ms.append((time.perf_counter() - began) * 1000)
+
+    batch = range(size + samples, size + samples + BATCH)
     began = time.perf_counter()
-    for pending in batches:
-        await indexer.run(pending)
-    batched_s = (time.perf_counter() - began) / sum(len(b) for b in batches)
-    await client.flushdb()
-    await client.aclose()
+    engine.apply({ids[i]: features[i] for i in batch})
+    batch_ms = (time.perf_counter() - began) * 1000 / BATCH
     return {
-        "articles": size,
-        "median_ms": statistics.median(single) * 1000,
-        "p90_ms": sorted(single)[int(0.9 * len(single))] * 1000,
-        "batched_ms": batched_s * 1000,
-        "bytes_per_article": used / size,
-        "populate_s": populated_s,
+        "rebuild s": round(rebuild_s, 2),
+        "one article median ms": round(statistics.median(single_ms), 2),
+        "one article p90 ms": round(percentile(single_ms, 0.9), 2),
+        "take-down median ms": round(statistics.median(removal_ms), 2),
+        "lists changed per article": round(statistics.mean(lists_changed), 1),
+        f"batch of {BATCH}, ms per article": round(batch_ms, 2),
+        "engine rows bytes/article": round(engine.rows_bytes() / len(engine)),
+        "process RSS bytes/article": round(rss_per_article),
     }
 
 
-async def main(quick: bool, samples: int, batch: int) -> None:
-    sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
-    with tempfile.TemporaryDirectory() as tmp:
-        server = RedisServer(Path(tmp), appendonly=False)
+async def redis_bytes(features: list[Features], size: int) -> float:
+    """Redis used_memory per article of related lists and stored features, as the store writes them."""
+    engine = RelatedEngine(ScoreSettings())
+    ids = [f"a{i:07d}" for i in range(size)]
+    lists = engine.apply(dict(zip(ids, features[:size], strict=True)))
+    keys = Keys("cost")
+    with tempfile.TemporaryDirectory() as folder:
+        server = RedisServer(Path(folder), appendonly=False)
         server.start()
+        client = aioredis.from_url(server.url)
         try:
-            rows = [await measure(server.url, size, samples, batch) for size in sizes]
+            before = int((await client.info("memory"))["used_memory"])
+            for start in range(0, size, 1000):
+                pipe = client.pipeline(transaction=False)
+                for aid, feature in zip(ids[start : start + 1000], features[start : start + 1000], strict=True):
+                    pipe.hset(keys.article(aid), "features", encode_features(feature))
+                    entries = lists.get(aid, ([], []))[1]
+                    if entries:
+                        pipe.zadd(keys.related(aid), {other: -score for score, other in entries})
+                await pipe.execute()
+            after = int((await client.info("memory"))["used_memory"])
         finally:
+            await client.aclose()
             server.stop()
-    print("| articles | single median ms | p90 ms | batched ms/article | events/s | bytes/article | populate s |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for row in rows:
-        print(
-            f"| {row['articles']:,} | {row['median_ms']:.2f} | {row['p90_ms']:.2f} | {row['batched_ms']:.3f}"
-            f" | {1000 / row['batched_ms']:,.0f} | {row['bytes_per_article']:,.0f} | {row['populate_s']:.1f} |"
-        )
-    ratio = rows[-1]["median_ms"] / rows[0]["median_ms"]
-    batched_ratio = rows[-1]["batched_ms"] / rows[0]["batched_ms"]
+    return (after - before) / size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 articles only")
+    parser.add_argument("--samples", type=int, default=30, help="single new articles timed at each size")
+    args = parser.parse_args()
+    sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
+    source = EnglishLike()
+    features, per_second = featurise(source, max(sizes) + args.samples + BATCH)
+    print(f"features: {per_second:,.0f} articles/s (extract, one process)")
+    results = {size: at_size(features, size, args.samples) for size in sizes}
+    for size, figures in results.items():
+        print(f"\n{size:,} live articles")
+        for name, value in figures.items():
+            print(f"  {name:34} {value:>10}")
+    base, top = results[sizes[0]], results[sizes[-1]]
+    batch = f"batch of {BATCH}, ms per article"
+    one = "one article median ms"
     print(
-        f"ratio {rows[-1]['articles']:,} / {rows[0]['articles']:,}: single median {ratio:.2f},"
-        f" batched {batched_ratio:.2f} (must be <= 2)"
+        f"\n{sizes[-1]:,} / {sizes[0]:,}: one article x{top[one] / base[one]:.1f}, "
+        f"batch x{top[batch] / base[batch]:.1f}, "
+        f"rebuild x{top['rebuild s'] / max(base['rebuild s'], 1e-3):.0f} (articles x{sizes[-1] // sizes[0]})"
     )
+    size = sizes[1]
+    print(f"Redis per article at {size:,}: {asyncio.run(redis_bytes(features, size)):,.0f} bytes (list + features)")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="1k and 10k only (about a minute)")
-    parser.add_argument("--samples", type=int, default=200, help="new articles timed per size and mode")
-    parser.add_argument("--batch", type=int, default=200, help="articles per batch (XREADGROUP COUNT)")
-    args = parser.parse_args()
-    asyncio.run(main(args.quick, args.samples, args.batch))
+    main()

@@ -89,7 +89,7 @@ class ReadModelReader:
     async def related_cards(self, article_id: str, *, limit: int = 5) -> list[dict[str, Any]]:
         """The cards of an article's related list, best first, each with its `score` and `reason`."""
         keys = [self.keys.related(article_id), self.keys.versions, self.keys.cards, self.keys.article(article_id)]
-        args = [related_version(article_id), "", limit, self.keys.article("")]
+        args: list[str | int] = [related_version(article_id), "", limit, self.keys.article("")]
         _, ranked, cards, features = await self._read_related(keys=keys, args=args)
         mine = decode_features(features[0]) if features[0] else None
         out = []

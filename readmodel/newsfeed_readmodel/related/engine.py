@@ -170,7 +170,7 @@ class _Language:
             flat.append(hit + i * used)
             weights.append(product)
         counts = np.bincount(np.concatenate(flat), np.concatenate(weights), minlength=len(rows) * used)
-        return counts.reshape(len(rows), used)
+        return counts.reshape(len(rows), used).astype(np.float64, copy=False)  # sums of ints below 2^53: exact
 
     def _best_of(self, row_scores: Matrix) -> list[Entry]:
         k, floor = self.settings.k, self.settings.floor
@@ -203,12 +203,14 @@ class _Language:
         arrived = sorted(aid for aid, f in changes.items() if f is not None)
         new_lists: Lists = {aid: [] for aid in changed}
         fresh: dict[str, list[Entry]] = defaultdict(list)  # others' lists: changed articles that enter
+        unchanged = self.alive[: len(self.ids)].copy()  # changed lists are computed whole, not repaired
+        unchanged[[self.row_of[aid] for aid in arrived]] = False
         for start in range(0, len(arrived), _BLOCK):
             block = arrived[start : start + _BLOCK]
             scores = self._scores([self.row_of[a] for a in block])
             for aid, row_scores in zip(block, scores, strict=True):
                 new_lists[aid] = self._best_of(row_scores)
-            for aid, other, score in self._entering(block, scores, changed):
+            for aid, other, score in self._entering(block, scores, unchanged):
                 fresh[other].append((score, aid))
         affected = {h for aid in changed for h in self.holders.get(aid, ())} | fresh.keys()
         rescore = []
@@ -233,19 +235,19 @@ class _Language:
                     self.holders[other].add(aid)
             self._mark_last(aid)
 
-    def _entering(self, block: list[str], scores: Matrix, changed: set[str]) -> Iterable[tuple[str, str, int]]:
+    def _entering(
+        self, block: list[str], scores: Matrix, unchanged: np.ndarray[Any, np.dtype[np.bool_]]
+    ) -> Iterable[tuple[str, str, int]]:
         """(changed article, other article, score): where a changed article ranks at or above
-        the last place of another (unchanged) article's list, or above the floor if it is not full."""
+        the last place of another (unchanged, live) article's list, or above the floor if it is not full."""
         used = len(self.ids)
         last_score, last_id = self.last_score[:used], self.last_id
-        above = scores > last_score[None, :]
-        tied = np.argwhere(scores == last_score[None, :])
-        for i, row in np.argwhere(above).tolist() + tied.tolist():
-            other = self.ids[row]
+        candidates = (scores >= last_score[None, :]) & unchanged[None, :]
+        for i, row in np.argwhere(candidates).tolist():
             score = int(scores[i, row])
-            if other is None or other in changed:
-                continue
             if score > last_score[row] or rank_key((score, block[i])) <= rank_key((score, last_id[row])):
+                other = self.ids[row]
+                assert other is not None
                 yield block[i], other, score
 
     def _store(self, new_lists: Lists) -> Changes:
@@ -302,9 +304,9 @@ class RelatedEngine:
         """Take the new features of changed articles in (None: taken down); the lists that changed."""
         by_language: dict[str, dict[str, Features | None]] = defaultdict(dict)
         for aid, features in changes.items():
-            old = self.language_of.get(aid)
-            if old is not None and (features is None or features.language != old):
-                by_language[old][aid] = None
+            was = self.language_of.get(aid)
+            if was is not None and (features is None or features.language != was):
+                by_language[was][aid] = None
             if features is not None:
                 by_language[features.language][aid] = features
                 self.language_of[aid] = features.language

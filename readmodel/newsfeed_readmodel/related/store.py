@@ -80,7 +80,7 @@ class RelatedStore:
     # ------------------------------------------------------------------ the lease
     async def take_lease(self, ttl_ms: int, *, force: bool = False) -> bool:
         """Take or renew the lease; `force` takes it from whoever holds it (a reindex)."""
-        args = [self.holder, ttl_ms, "1" if force else "0"]
+        args: list[str | int] = [self.holder, ttl_ms, "1" if force else "0"]
         return bool(await self._take(keys=[self.keys.related_lease], args=args))
 
     async def release_lease(self) -> None:
@@ -138,7 +138,7 @@ class RelatedStore:
         ]
 
     async def live_ids(self) -> list[str]:
-        return sorted(_text(m) for m in await self.redis.smembers(self.keys.live))  # type: ignore[misc]
+        return sorted(_text(m) for m in await self.redis.smembers(self.keys.live))
 
     async def features(self, article_ids: list[str], *, recompute: bool = False) -> dict[str, Features | None]:
         """The features of each live article (None: not live), computed from the stored
@@ -210,7 +210,9 @@ class RelatedStore:
             if gone:
                 ops.zrem(key, *sorted(gone))
             was = {other: score for score, other in old}
-            added = {other: -score for score, other in new if was.get(other) != score}
+            added: dict[str | bytes | int | float, float] = {
+                other: -score for score, other in new if was.get(other) != score
+            }
             if added:
                 ops.zadd(key, added)
         ops.command("HINCRBY", self.keys.versions, related_version(article_id), 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import replace
 from typing import Literal
 
 from pydantic import Field
@@ -66,11 +67,11 @@ class IndexerSettings(RedisSettings):
     )
 
     def related_settings(self) -> RelatedSettings:
-        weights = {"w_dense": 0.0, "w_lexical": 1.0} if self.related_mode == "lexical" else {}
         scores = ScoreSettings(
             half_life_hours=round(self.related_half_life_days * 24),
             recency_floor=self.related_recency_floor,
-            **weights,
         )
+        if self.related_mode == "lexical":
+            scores = replace(scores, w_dense=0.0, w_lexical=1.0)
         language = self.default_language.split("-")[0].lower()
         return RelatedSettings(features=FeatureSettings(), scores=scores, default_language=language)
