@@ -3,10 +3,9 @@
     python -m bench.related_cost            # 1,000 / 10,000 / 100,000 (about 15 minutes)
     python -m bench.related_cost --quick    # 1,000 / 10,000 (about 2 minutes)
 
-Articles are English-like: words drawn by their real frequency from the shipped frequency
-table, plus the words of one of 300 topics (so related lists are not noise), 300-700 words,
-1-3 tags. Measured, in one process, on the engine the related maintainer runs
-(`RelatedEngine`):
+Articles are English-like (`tests/related_corpus.py`): words drawn by their real frequency,
+plus the words of one of 300 topics (so related lists are not noise), 300-700 words, 1-3 tags.
+Measured, in one process, on the engine the related maintainer runs (`RelatedEngine`):
 
 * features: articles/s through `extract` (done once per article, in the content worker);
 * rebuild: `apply` of every article at once, what `newsfeed reindex --related` computes;
@@ -25,58 +24,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
-import random
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import redis.asyncio as aioredis
 from tests.redis_server import RedisServer
+from tests.related_corpus import EnglishLike
 
 from newsfeed_readmodel.keys import Keys
-from newsfeed_readmodel.related.embedding import MODEL_DIR
 from newsfeed_readmodel.related.engine import RelatedEngine
 from newsfeed_readmodel.related.features import Features, FeatureSettings, Input, encode_features, extract
 from newsfeed_readmodel.related.scoring import ScoreSettings
 
-TOPICS = 300
 BATCH = 200
-
-
-class EnglishLike:
-    """Deterministic English-like articles: common words by frequency, plus one topic's words."""
-
-    def __init__(self, seed: int = 7) -> None:
-        self.random = random.Random(seed)
-        rows = []
-        with gzip.open(MODEL_DIR / "zipf_en.tsv.gz", "rt", encoding="utf-8") as lines:
-            for line in lines:
-                word, zipf = line.rstrip("\n").split("\t")
-                if word.isalpha():
-                    rows.append((word, int(zipf)))
-        common = [(w, z) for w, z in rows if z >= 450]
-        self.common = [w for w, _ in common]
-        self.common_weights = [10 ** (z / 100) for _, z in common]
-        middle = [w for w, z in rows if 250 <= z < 450]
-        self.random.shuffle(middle)
-        self.topics = [middle[i * 40 : (i + 1) * 40] for i in range(TOPICS)]
-        self.start = datetime(2025, 1, 1, tzinfo=UTC)
-
-    def article(self, index: int) -> Input:
-        rnd = random.Random(index * 7919 + 13)
-        topic = rnd.randrange(TOPICS)
-        length = rnd.randint(300, 700)
-        general = rnd.choices(self.common, weights=self.common_weights, k=length)
-        topical = rnd.choices(self.topics[topic], k=length // 5)
-        words = general + topical
-        rnd.shuffle(words)
-        title = " ".join(rnd.choices(self.topics[topic], k=3) + rnd.choices(self.common, k=5))
-        tags = [f"topic-{topic}"] + [f"topic-{rnd.randrange(TOPICS)}" for _ in range(rnd.randint(0, 2))]
-        published = self.start + timedelta(minutes=index * 5)
-        return (title, " ".join(words), tags, "en", published)
 
 
 def rss_bytes() -> int:
@@ -86,12 +48,17 @@ def rss_bytes() -> int:
     return 0
 
 
+def article(source: EnglishLike, index: int) -> Input:
+    title, text, tags, published = source.parts(index)
+    return (title, text, tags, "en", published)
+
+
 def featurise(source: EnglishLike, count: int) -> tuple[list[Features], float]:
     settings = FeatureSettings()
     out: list[Features] = []
     began = time.perf_counter()
     for start in range(0, count, 500):
-        out.extend(extract([source.article(i) for i in range(start, min(count, start + 500))], settings))
+        out.extend(extract([article(source, i) for i in range(start, min(count, start + 500))], settings))
     return out, count / (time.perf_counter() - began)
 
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from .features import Features
 from .ranking import best, repaired
@@ -39,6 +40,7 @@ Changes = dict[str, tuple[list[Entry], list[Entry]]]
 """article id -> (its related list before, after): the lists that changed."""
 Matrix = np.ndarray[Any, np.dtype[np.float64]]
 _BLOCK = 64  # rows scored together: large enough for BLAS, small enough to keep blocks in cache
+_MATRIX_FROM = 256  # changes at least this large score shared terms as one sparse matrix product
 
 
 class _Postings:
@@ -54,6 +56,18 @@ class _Postings:
                 self.rows[term], self.weights[term] = array("q"), array("q")
             self.rows[term].append(row)
             self.weights[term].append(weight)
+
+    def matrix(self, used: int) -> tuple[dict[str, int], sparse.csr_matrix]:
+        """(term -> column, the postings as one term x row matrix): built once for a large change."""
+        columns = {term: i for i, term in enumerate(self.rows)}
+        lengths = np.fromiter((len(rows) for rows in self.rows.values()), dtype=np.int64, count=len(columns))
+        indptr = np.concatenate(([0], np.cumsum(lengths)))
+        rows = [np.frombuffer(r, dtype=np.int64) for r in self.rows.values()]
+        weights = [np.frombuffer(w, dtype=np.int64) for w in self.weights.values()]
+        empty = np.zeros(0, np.int64)
+        flat_rows = np.concatenate(rows) if rows else empty
+        flat_weights = np.concatenate(weights) if weights else empty
+        return columns, sparse.csr_matrix((flat_weights, flat_rows, indptr), shape=(len(columns), used))
 
     def gather(self, terms: Iterable[str], weights: Iterable[int]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """(rows, query weight x row weight) over the postings of `terms`."""
@@ -91,6 +105,7 @@ class _Language:
         self.last_id: list[str] = []  # when the list is full (else the floor and "")
         self.terms = _Postings()
         self.tags = _Postings()
+        self._built: dict[int, tuple[dict[str, int], Any]] = {}  # postings as matrices, during one apply
 
     # ------------------------------------------------------------------ rows
     def _add_row(self, article_id: str, features: Features) -> None:
@@ -162,6 +177,10 @@ class _Language:
         return scores
 
     def _sparse(self, rows: list[int], postings: _Postings, parts: Any, used: int) -> Matrix:
+        """Sums of weight products over shared terms (or tags): exact integers, by either path."""
+        built = self._built.get(id(postings))
+        if built is not None:
+            return self._sparse_product(rows, built, parts)
         flat, weights = [], []
         for i, row in enumerate(rows):
             features = self.features[row]
@@ -171,6 +190,22 @@ class _Language:
             weights.append(product)
         counts = np.bincount(np.concatenate(flat), np.concatenate(weights), minlength=len(rows) * used)
         return counts.reshape(len(rows), used).astype(np.float64, copy=False)  # sums of ints below 2^53: exact
+
+    def _sparse_product(self, rows: list[int], built: tuple[dict[str, int], Any], parts: Any) -> Matrix:
+        columns, matrix = built
+        indptr, indices, data = [0], [], []
+        for row in rows:
+            terms, weights = parts(self.features[row])
+            for term, weight in zip(terms, weights, strict=True):
+                indices.append(columns[term])
+                data.append(weight)
+            indptr.append(len(indices))
+        query = sparse.csr_matrix(
+            (np.array(data, np.int64), np.array(indices, np.int64), np.array(indptr, np.int64)),
+            shape=(len(rows), matrix.shape[0]),
+        )
+        product: Matrix = (query @ matrix).toarray().astype(np.float64)
+        return product
 
     def _best_of(self, row_scores: Matrix) -> list[Entry]:
         k, floor = self.settings.k, self.settings.floor
@@ -201,6 +236,9 @@ class _Language:
             if features is not None:
                 self._add_row(aid, features)
         arrived = sorted(aid for aid, f in changes.items() if f is not None)
+        if len(arrived) >= _MATRIX_FROM:  # one sparse product beats gathering postings row by row
+            used = len(self.ids)
+            self._built = {id(p): p.matrix(used) for p in (self.terms, self.tags)}
         new_lists: Lists = {aid: [] for aid in changed}
         fresh: dict[str, list[Entry]] = defaultdict(list)  # others' lists: changed articles that enter
         unchanged = self.alive[: len(self.ids)].copy()  # changed lists are computed whole, not repaired
@@ -222,6 +260,7 @@ class _Language:
             else:
                 new_lists[other] = merged
         new_lists.update(self._rescore(rescore))
+        self._built = {}
         return self._store(new_lists)
 
     def restore(self, features: Mapping[str, Features], lists: Lists) -> None:
