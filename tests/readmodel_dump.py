@@ -19,8 +19,8 @@ __all__ = ["canonical_dump", "canonical_dump_sync"]
 
 def _canonical(prefix: str, key: str, kind: str, value: Any) -> tuple[str, Any] | None:
     name = key[len(prefix) + 1 :]
-    if name.startswith(("dedupe:", "probe:")) or name == "versions":
-        return None  # remembered event ids, write probes and change counters follow history by nature
+    if name.startswith(("dedupe:", "probe:")) or name in ("versions", "related-state", "related-lease"):
+        return None  # remembered event ids, probes, change counters, the related maintainer's bookkeeping
     if kind == "hash":
         fields = {k.decode(): v.decode() for k, v in value.items()}
         if name.startswith("article:") and fields.get("state") == "deleted":
