@@ -13,6 +13,7 @@ path, in a rebuild and on another host.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -23,10 +24,21 @@ import numpy as np
 import numpy.typing as npt
 from tokenizers import Tokenizer
 
-__all__ = ["MODEL_DIR", "StaticModel", "static_model"]
+__all__ = ["MODEL_DIR", "StaticModel", "model_fingerprint", "static_model"]
 
 MODEL_DIR = Path(__file__).parent / "model"
 _CHARS_PER_TOKEN = 32  # a text is cut to max_tokens x this many characters first: bounded work
+
+
+def model_fingerprint(directory: Path = MODEL_DIR) -> str:
+    """A digest of every file features are computed from (weights, tokenizer, word tables): any
+    change to one, even with the same name, changes the stored fingerprint, so features and
+    lists are recomputed rather than mixed."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.iterdir()):
+        if path.suffix in (".npy", ".json", ".gz"):
+            digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -55,8 +67,7 @@ class StaticModel:
         unknown = int(config.get("unk_token_id", 1))
         matrix = rows.astype(np.float32)
         matrix[unknown] = 0.0
-        fingerprint = f"{config['source']['model']}/d{rows.shape[1]}/{config.get('format', '')}"
-        return cls(tokenizer, matrix, center, unknown, fingerprint)
+        return cls(tokenizer, matrix, center, unknown, model_fingerprint(directory))
 
     def token_ids(self, text: str, max_tokens: int) -> list[int]:
         """The first `max_tokens` tokens of the text's first `max_tokens` words (white-space separated).
