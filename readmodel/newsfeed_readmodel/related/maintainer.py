@@ -40,7 +40,8 @@ REBUILD_EVENT = "reindex-related"
 
 
 class LeaseLost(Exception):
-    """Another process maintains the related lists now."""
+    """A fenced write was refused: another process holds the lease, or what is stored is not
+    what this process wrote last (a write lost in a failover). Either way: start over."""
 
 
 async def rebuild(store: RelatedStore, progress: Progress = lambda _: None) -> tuple[RelatedEngine, str]:
@@ -132,7 +133,7 @@ class RelatedMaintainer:
                     await asyncio.sleep(self.lease_ms / 3000)
                 delay = 0.1
             except LeaseLost:
-                log.info("another process maintains the related lists now")
+                log.info("related lists: a write was refused (lease taken, or stored state moved); starting over")
                 self._drop()
             except Exception as exc:
                 self._drop()
@@ -189,6 +190,6 @@ class RelatedMaintainer:
         events = {item.article_id: item.event_id for item in work}
         features: dict[str, Features | None] = await self.store.features(sorted(events))
         changes = await asyncio.to_thread(self.engine.apply, features)
-        if not await self.store.write(changes, events, position=work[-1].stream_id):
+        if not await self.store.write(changes, events, position=work[-1].stream_id, since=self.position):
             raise LeaseLost
         self.position = work[-1].stream_id

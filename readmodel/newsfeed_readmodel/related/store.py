@@ -221,9 +221,19 @@ class RelatedStore:
         change = related_change(event_id, article_id, [(other, shown_score(score)) for score, other in new])
         ops.announce(self.keys.streams.related_changes, change, subject=article_id, maxlen=self.changes_maxlen)
 
-    async def write(self, changes: Changes, events: dict[str, str], *, position: str | None) -> bool:
-        """Write the changed lists and move the position; False when the lease is lost (nothing written)."""
+    async def write(
+        self, changes: Changes, events: dict[str, str], *, position: str | None, since: str | None = None
+    ) -> bool:
+        """Write the changed lists and move the position from `since`; False (nothing written) when
+        the lease is lost or the stored position is not `since`.
+
+        The lists are written as edits of what the maintainer believes is stored, so that belief
+        is checked: a write lost in a failover (Redis replication is asynchronous) leaves the old
+        position on the new primary, the next write is refused, and the maintainer starts over
+        from what Redis holds."""
         ops = self._fenced()
+        if since is not None:
+            ops.expect(self.keys.related_state, "position", since.encode())
         for aid in sorted(changes):
             old, new = changes[aid]
             self._edit(ops, aid, old, new)
