@@ -19,6 +19,8 @@ import orjson
 import redis.asyncio as aioredis
 import uvicorn
 
+from newsfeed_schemas.streams import key_root
+
 CARD = (
     "id",
     "slug",
@@ -43,20 +45,20 @@ def build(url: str, prefix: str) -> Any:
     async def documents(ids: list[str]) -> list[dict[str, Any]]:
         async with redis.pipeline(transaction=False) as pipe:
             for article_id in ids:
-                pipe.hget(f"{prefix}:article:{article_id}", "doc")
+                pipe.hget(f"{key_root(prefix)}:article:{article_id}", "doc")
             return [orjson.loads(raw) for raw in await pipe.execute() if raw]
 
     async def feed(query: dict[str, list[str]]) -> bytes:
         limit = int(query.get("limit", ["20"])[0])
         cursor = query.get("cursor", [None])[0]
         high = "(" + base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode() if cursor else "+"
-        members = await redis.zrevrangebylex(f"{prefix}:feed:all", high, "-", start=0, num=limit + 1)
+        members = await redis.zrevrangebylex(f"{key_root(prefix)}:feed:all", high, "-", start=0, num=limit + 1)
         page = [m.decode()[16:] for m in members[:limit]]
         following = base64.urlsafe_b64encode(members[limit - 1]).decode().rstrip("=") if len(members) > limit else None
         return orjson.dumps({"items": [_card(d) for d in await documents(page)], "next_cursor": following})
 
     async def article(article_id: str, related_only: bool) -> bytes:
-        ranked = await redis.zrevrange(f"{prefix}:related:{article_id}", 0, 4, withscores=True)
+        ranked = await redis.zrevrange(f"{key_root(prefix)}:related:{article_id}", 0, 4, withscores=True)
         cards = [
             {**_card(d), "score": round(s, 4)}
             for d, (_, s) in zip(await documents([m.decode() for m, _ in ranked]), ranked, strict=False)

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import httpx
 
 from newsfeed.embedded import free_port
+from newsfeed_schemas.streams import key_root
 
 __all__ = ["caught_up", "service", "service_process"]
 
@@ -75,7 +76,7 @@ async def caught_up(redis_url: str, prefix: str, timeout_s: float = 600) -> None
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:
-            groups = await client.xinfo_groups(f"{prefix}:articles")
+            groups = await client.xinfo_groups(f"{key_root(prefix)}:articles")
             if groups and int(groups[0].get("lag") or 0) == 0 and int(groups[0]["pending"]) == 0:
                 return
             await asyncio.sleep(0.05)

@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from bench.corpus import Corpus
 from bench.http_load import open_loop, percentile, request_bytes
 from bench.processes import caught_up, service
+from newsfeed_schemas.streams import key_root
 
 __all__ = ["run_freshness"]
 
@@ -32,8 +33,8 @@ class Listener:
 
     async def start(self) -> None:
         self.cursors = {
-            f"{self.prefix}:feed-changes": await self._last(f"{self.prefix}:feed-changes"),
-            f"{self.prefix}:related-changes": await self._last(f"{self.prefix}:related-changes"),
+            f"{key_root(self.prefix)}:feed-changes": await self._last(f"{key_root(self.prefix)}:feed-changes"),
+            f"{key_root(self.prefix)}:related-changes": await self._last(f"{key_root(self.prefix)}:related-changes"),
         }
         self._task = asyncio.create_task(self._run())
 

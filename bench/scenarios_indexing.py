@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
 
 from bench.corpus import Corpus
-from newsfeed_schemas.streams import encode_fields
+from newsfeed_schemas.streams import encode_fields, key_root
 
 __all__ = ["preload", "run_indexing"]
 
@@ -161,12 +161,12 @@ async def run_indexing(url: str, count: int, fs_count: int, *, related_count: in
         for related, size in ((False, count), (True, related_count)):
             for replicas in (1, 2):
                 prefix = f"nf{replicas}{'r' if related else 'f'}"
-                await preload(client, f"{prefix}:articles", envelopes[:size])
+                await preload(client, f"{key_root(prefix)}:articles", envelopes[:size])
                 commands = [_indexer(url, prefix, f"bench-{prefix}-{i}") for i in range(replicas)]
                 label = f"newsfeed {'feed + related' if related else 'feed only'}, {replicas} replica(s)"
                 results[label] = await drain_rate(
                     client,
-                    f"{prefix}:articles",
+                    f"{key_root(prefix)}:articles",
                     "indexer",
                     size,
                     commands,

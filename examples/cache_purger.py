@@ -5,7 +5,8 @@
 Every read answer of newsfeed carries a `Surrogate-Key` header naming what it shows:
 `feed:{name}` (`feed:all`, `feed:tag:world`, `feed:author:anna`), `article:{id}` and
 `related:{id}` (ids percent-encoded like a URL path segment). This subscriber reads
-`{prefix}:feed-changes` and `{prefix}:related-changes` in its own consumer group
+`{prefix}:feed-changes` and `{prefix}:related-changes` (the prefix in braces, e.g.
+`{newsfeed}:feed-changes`) in its own consumer group
 (`cache-purger`) with a plain XREADGROUP (no FastStream, no newsfeed code: only the
 documented entry layout) and, for each change, purges:
 
@@ -65,7 +66,7 @@ async def run(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Read both change streams until `stop` is set, calling `purge(event_id, keys)` for each change."""
-    streams = [f"{prefix}:feed-changes", f"{prefix}:related-changes"]
+    streams = [f"{{{prefix}}}:feed-changes", f"{{{prefix}}}:related-changes"]  # the prefix is a hash tag
     consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
     for stream in streams:
         await _ensure_group(redis, stream)

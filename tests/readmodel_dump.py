@@ -14,11 +14,13 @@ import orjson
 import redis
 import redis.asyncio as aioredis
 
+from newsfeed_schemas.streams import key_root
+
 __all__ = ["canonical_dump", "canonical_dump_sync"]
 
 
 def _canonical(prefix: str, key: str, kind: str, value: Any) -> tuple[str, Any] | None:
-    name = key[len(prefix) + 1 :]
+    name = key[len(key_root(prefix)) + 1 :]
     if name.startswith(("dedupe:", "probe:")) or name in ("versions", "related-state", "related-lease"):
         return None  # remembered event ids, probes, change counters, the related maintainer's bookkeeping
     if kind == "hash":
@@ -40,7 +42,7 @@ def _canonical(prefix: str, key: str, kind: str, value: Any) -> tuple[str, Any] 
 async def canonical_dump(client: aioredis.Redis, prefix: str) -> dict[str, Any]:
     """Every non-stream key under `prefix`, decoded and sorted ."""
     dump: dict[str, Any] = {}
-    async for raw in client.scan_iter(match=f"{prefix}:*", count=1000):
+    async for raw in client.scan_iter(match=f"{key_root(prefix)}:*", count=1000):
         key = raw.decode()
         kind = (await client.type(key)).decode()
         if kind == "hash":
@@ -62,7 +64,7 @@ async def canonical_dump(client: aioredis.Redis, prefix: str) -> dict[str, Any]:
 def canonical_dump_sync(client: redis.Redis, prefix: str) -> dict[str, Any]:
     """`canonical_dump` for scripts without an event loop."""
     dump: dict[str, Any] = {}
-    for raw in client.scan_iter(match=f"{prefix}:*", count=1000):
+    for raw in client.scan_iter(match=f"{key_root(prefix)}:*", count=1000):
         key = raw.decode()
         kind = client.type(key).decode()
         readers = {

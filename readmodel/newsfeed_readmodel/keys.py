@@ -19,13 +19,16 @@
 | `{p}:rebuild:{token}:...`    | any    | a rebuild's fresh copies of the keys above (`scratch`), renamed over them |
 | `{p}:probe:{consumer}`       | string | a replica's write probe: does Redis accept writes? (expires) |
 | `{p}:versions`               | hash   | `feed:{name}`, `related:{id}`: counters bumped on change (HTTP ETags) |
+
+`{p}` is the site's prefix in braces, `{newsfeed}` by default: a Redis Cluster hash tag, so every
+key of one site lives in one hash slot and every script of a site runs on one node.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from newsfeed_schemas.streams import StreamNames
+from newsfeed_schemas.streams import StreamNames, key_root
 
 __all__ = ["Keys", "feed_version", "related_version"]
 
@@ -43,6 +46,13 @@ def related_version(article_id: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Keys:
     prefix: str = "newsfeed"
+    scratch_token: str = ""  # set: the same layout under `{p}:rebuild:{token}:`, for a rebuild
+
+    @property
+    def root(self) -> str:
+        """`{prefix}` (a hash tag: one slot per site on a cluster), or a rebuild's scratch root in that slot."""
+        root = key_root(self.prefix)
+        return f"{root}:rebuild:{self.scratch_token}" if self.scratch_token else root
 
     @property
     def streams(self) -> StreamNames:
@@ -50,57 +60,57 @@ class Keys:
 
     def dedupe(self, event_id: str) -> str:
         """Remembers that `event_id` was accepted (holds its stream id)."""
-        return f"{self.prefix}:dedupe:{event_id}"
+        return f"{self.root}:dedupe:{event_id}"
 
     def scratch(self, token: str) -> Keys:
         """The same layout under a scratch prefix, for a rebuild that renames its keys into place."""
-        return Keys(f"{self.prefix}:rebuild:{token}")
+        return Keys(self.prefix, scratch_token=token)
 
     @property
     def all_keys(self) -> str:
         """SCAN pattern matching every key under this prefix."""
-        return f"{self.prefix}:*"
+        return f"{self.root}:*"
 
     @property
     def versions(self) -> str:
-        return f"{self.prefix}:versions"
+        return f"{self.root}:versions"
 
     def probe(self, consumer: str) -> str:
-        return f"{self.prefix}:probe:{consumer}"
+        return f"{self.root}:probe:{consumer}"
 
     def article(self, article_id: str) -> str:
-        return f"{self.prefix}:article:{article_id}"
+        return f"{self.root}:article:{article_id}"
 
     def feed(self, name: str) -> str:
-        return f"{self.prefix}:feed:{name}"
+        return f"{self.root}:feed:{name}"
 
     def related(self, article_id: str) -> str:
-        return f"{self.prefix}:related:{article_id}"
+        return f"{self.root}:related:{article_id}"
 
     @property
     def related_work(self) -> str:
-        return f"{self.prefix}:related-work"
+        return f"{self.root}:related-work"
 
     @property
     def related_state(self) -> str:
-        return f"{self.prefix}:related-state"
+        return f"{self.root}:related-state"
 
     @property
     def related_lease(self) -> str:
-        return f"{self.prefix}:related-lease"
+        return f"{self.root}:related-lease"
 
     @property
     def legacy_related(self) -> str:
         """SCAN pattern of the keys an earlier related index kept (removed by a rebuild)."""
-        return f"{self.prefix}:rel:*"
+        return f"{self.root}:rel:*"
 
     def slug(self, slug: str) -> str:
-        return f"{self.prefix}:slug:{slug}"
+        return f"{self.root}:slug:{slug}"
 
     @property
     def live(self) -> str:
-        return f"{self.prefix}:live"
+        return f"{self.root}:live"
 
     @property
     def cards(self) -> str:
-        return f"{self.prefix}:cards"
+        return f"{self.root}:cards"

@@ -14,7 +14,10 @@ once per client (EVALSHA; redis-py reloads a script Redis forgot) by the module 
 | `READ_RELATED`           | `reader`                        | a related list, its cards and their features      |
 | `DELETE_CONSUMER_IF_IDLE`| `groups`                        | XGROUP DELCONSUMER only if it holds nothing        |
 
-Keys are passed in ARGV (newsfeed runs on one Redis node per site).
+Every script is called with at least one key of the site in KEYS (`APPLY`: the site's
+`articles` stream or `related-state`, as an anchor), and every key it touches, in KEYS or in
+ARGV, is under the site's root `{prefix}` (`keys.py`): one hash slot, so on a Redis Cluster
+the client routes the script to the node that holds the whole site and the script stays atomic.
 """
 
 from __future__ import annotations

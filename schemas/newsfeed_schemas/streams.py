@@ -25,6 +25,7 @@ __all__ = [
     "StreamNames",
     "decode_fields",
     "encode_fields",
+    "key_root",
 ]
 
 DATA_FIELD = "data"
@@ -34,27 +35,34 @@ SUBJECT_FIELD = "subject"
 INDEXER_GROUP = "indexer"
 
 
+def key_root(prefix: str) -> str:
+    """What every key and stream of a site starts with: its prefix as a Redis Cluster hash tag,
+    `{newsfeed}`, so all of one site's keys share one hash slot (one node) and its scripts
+    stay atomic on a cluster, while several sites spread over the masters."""
+    return "{" + prefix + "}"
+
+
 @dataclass(frozen=True, slots=True)
 class StreamNames:
-    """The four streams of one site, all under its key prefix."""
+    """The four streams of one site, all under its key root (`{prefix}:...`)."""
 
     prefix: str = "newsfeed"
 
     @property
     def articles(self) -> str:
-        return f"{self.prefix}:articles"
+        return f"{key_root(self.prefix)}:articles"
 
     @property
     def feed_changes(self) -> str:
-        return f"{self.prefix}:feed-changes"
+        return f"{key_root(self.prefix)}:feed-changes"
 
     @property
     def related_changes(self) -> str:
-        return f"{self.prefix}:related-changes"
+        return f"{key_root(self.prefix)}:related-changes"
 
     @property
     def dead(self) -> str:
-        return f"{self.prefix}:articles:dead"
+        return f"{key_root(self.prefix)}:articles:dead"
 
 
 def encode_fields(payload: dict[str, Any], *, type_: str, subject: str) -> dict[str, bytes]:

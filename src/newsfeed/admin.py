@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .workspace import find_running_up
 
-__all__ = ["dead_app", "import_command", "reindex_command", "stats_command"]
+__all__ = ["dead_app", "import_command", "migrate_keys_command", "reindex_command", "stats_command"]
 
 T = TypeVar("T")
 console = Console(stderr=True)
@@ -54,7 +54,7 @@ def _run(redis_url: str | None, prefix: str | None, work: Callable[[Any, Any, An
     settings = _settings(redis_url, prefix)
 
     async def main() -> T:
-        redis = connect(settings.redis_url)
+        redis = connect(settings.redis_url, cluster=settings.cluster())
         try:
             return await work(redis, Keys(settings.prefix), settings)
         finally:
@@ -75,6 +75,18 @@ def stats_command(redis_url: RedisUrl = None, prefix: Prefix = None) -> None:
 
     stats = _run(redis_url, prefix, lambda redis, keys, _: read_stats(redis, keys))
     typer.echo(json.dumps(stats, indent=2, default=str))
+
+
+def migrate_keys_command(redis_url: RedisUrl = None, prefix: Prefix = None) -> None:
+    """Move a site's keys written before hash tags (`newsfeed:...`) to `{newsfeed}:...`; stop the services first."""
+    from newsfeed_readmodel.migration import migrate_legacy_keys
+
+    report = _run(redis_url, prefix, lambda redis, _, settings: migrate_legacy_keys(redis, settings.prefix))
+    console.print(f"moved {report.moved} key(s)")
+    for key in report.conflicts:
+        console.print(f"[yellow]left in place (its new name exists):[/] {key}")
+    if report.conflicts:
+        raise typer.Exit(1)
 
 
 @dead_app.command("list")

@@ -12,7 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 from rich.console import Console
 
-from .admin import dead_app, import_command, reindex_command, stats_command
+from .admin import dead_app, import_command, migrate_keys_command, reindex_command, stats_command
 from .workspace import DEFAULT_DATA_DIR
 
 __all__ = ["app"]
@@ -23,6 +23,7 @@ app.add_typer(dead_app, name="dead")
 app.command("reindex")(reindex_command)
 app.command("import")(import_command)
 app.command("stats")(stats_command)
+app.command("migrate-keys")(migrate_keys_command)
 
 Host = Annotated[str, typer.Option(help="Interface to listen on.")]
 RedisUrl = Annotated[
@@ -159,14 +160,23 @@ def indexer(
     redis_url: RedisUrl = None,
     prefix: Prefix = None,
     consumer: Consumer = None,
+    sites: Annotated[
+        str | None,
+        typer.Option(envvar="NEWSFEED_SITES", help="Comma-separated prefixes: index several sites in this process."),
+    ] = None,
 ) -> None:
-    """One replica of the `indexer` consumer group."""
+    """One replica of the `indexer` consumer group (of each site it serves)."""
     from newsfeed_indexer.app import build_app
     from newsfeed_indexer.settings import IndexerSettings
 
     _logging()
-    settings = IndexerSettings(**_given(redis_url=redis_url, prefix=prefix, consumer=consumer))
-    console.print(f"indexer consumer {settings.consumer} (pid {os.getpid()})")
+    settings = IndexerSettings(**_given(redis_url=redis_url, prefix=prefix, consumer=consumer, sites=sites))
+    try:
+        served = settings.site_prefixes()
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    console.print(f"indexer consumer {settings.consumer} (pid {os.getpid()}) of {', '.join(served)}")
     _serve(build_app(settings), host, port)
 
 

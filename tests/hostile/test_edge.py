@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from newsfeed_publisher.ghost import sign as ghost_sign
+from newsfeed_schemas.streams import key_root
 from tests.conftest import System, running_system
 from tests.factories import published
 from tests.redis_server import RedisServer
@@ -22,8 +23,8 @@ JSON = {"content-type": "application/json"}
 
 async def _written(system: System) -> int:
     """Entries in the stream plus dedupe keys: what any refused request must leave at 0."""
-    entries = int(await system.redis.xlen(f"{system.prefix}:articles"))
-    dedupe = [k async for k in system.redis.scan_iter(match=f"{system.prefix}:dedupe:*")]
+    entries = int(await system.redis.xlen(f"{key_root(system.prefix)}:articles"))
+    dedupe = [k async for k in system.redis.scan_iter(match=f"{key_root(system.prefix)}:dedupe:*")]
     return entries + len(dedupe)
 
 

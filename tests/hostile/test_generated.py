@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+from newsfeed_schemas.streams import key_root
 from tests.conftest import System
 from tests.factories import published
 
@@ -69,7 +70,7 @@ def _request(case: Any) -> dict[str, Any]:
 
 
 async def _written(system: System) -> int:
-    return int(await system.redis.xlen(f"{system.prefix}:articles"))
+    return int(await system.redis.xlen(f"{key_root(system.prefix)}:articles"))
 
 
 def _appended(response: httpx.Response) -> int:

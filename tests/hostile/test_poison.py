@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator
 import orjson
 import pytest
 
-from newsfeed_schemas.streams import encode_fields
+from newsfeed_schemas.streams import encode_fields, key_root
 from tests.conftest import System, running_system
 from tests.factories import published
 from tests.redis_server import RedisServer
 
 
 async def _append(system: System, fields: dict[bytes | str, bytes | str]) -> None:
-    await system.redis.xadd(f"{system.prefix}:articles", fields)  # type: ignore[arg-type]
+    await system.redis.xadd(f"{key_root(system.prefix)}:articles", fields)  # type: ignore[arg-type]
 
 
 async def _append_event(system: System, event: dict[str, object]) -> None:
@@ -24,7 +24,7 @@ async def _append_event(system: System, event: dict[str, object]) -> None:
 
 
 async def _dead(system: System) -> list[dict[bytes, bytes]]:
-    return [fields for _, fields in await system.redis.xrange(f"{system.prefix}:articles:dead")]
+    return [fields for _, fields in await system.redis.xrange(f"{key_root(system.prefix)}:articles:dead")]
 
 
 async def test_an_entry_with_thousands_of_fields_is_dead_lettered(system: System) -> None:

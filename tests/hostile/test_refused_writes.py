@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 
 from newsfeed_indexer.app import build_app as build_indexer_app
 from newsfeed_publisher.app import build_app as build_publisher_app
+from newsfeed_schemas.streams import key_root
 from tests.conftest import RunningApp, running_system, system_settings
 from tests.factories import published
 from tests.redis_server import RedisServer
@@ -120,15 +121,15 @@ async def test_refused_writes_longer_than_the_claim_timeout_lose_nothing(
                 assert (await post("after", 40)).status_code == 202
 
                 async def settled() -> dict[str, int]:
-                    articles = await client.scard(f"{prefix}:live")
-                    dead = await client.xlen(f"{prefix}:articles:dead")
+                    articles = await client.scard(f"{key_root(prefix)}:live")
+                    dead = await client.xlen(f"{key_root(prefix)}:articles:dead")
                     return {"articles": articles, "dead": dead}
 
                 final = await eventually(settled, until=lambda s: s["articles"] == len(accepted), timeout=60)
                 assert final["dead"] == 0
-                deliveries = await client.xinfo_consumers(f"{prefix}:articles", "indexer")
+                deliveries = await client.xinfo_consumers(f"{key_root(prefix)}:articles", "indexer")
                 assert all(consumer["pending"] == 0 for consumer in deliveries)
-                live = await client.smembers(f"{prefix}:live")
+                live = await client.smembers(f"{key_root(prefix)}:live")
                 assert sorted(live) == sorted(accepted)
     await client.aclose()
 
@@ -150,9 +151,11 @@ async def test_entries_read_while_memory_is_full_are_not_dead_lettered(private_r
         await _oom(client)
         for n in range(30):
             event = published(f"a{n}", minutes=n)
-            await client.eval(_APPEND_DESPITE_OOM, 1, f"{prefix}:articles", orjson.dumps(event), event["type"], f"a{n}")
+            await client.eval(
+                _APPEND_DESPITE_OOM, 1, f"{key_root(prefix)}:articles", orjson.dumps(event), event["type"], f"a{n}"
+            )
         await asyncio.sleep(3.0)  # 15 claim timeouts: the cap would dead-letter at 6 deliveries
-        pending = await client.xpending(f"{prefix}:articles", "indexer")
+        pending = await client.xpending(f"{key_root(prefix)}:articles", "indexer")
         assert pending["pending"] == 30  # read, not applied
         assert (await system.publish(published("during"))).status_code == 503
         await _oom_over(client)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from newsfeed_readmodel.entries import StreamEntry, decode_entry
 from newsfeed_readmodel.keys import Keys
 from newsfeed_readmodel.writer import ReadModelWriter
-from newsfeed_schemas.streams import encode_fields
+from newsfeed_schemas.streams import encode_fields, key_root
 from tests.factories import deleted, published, unpublished, updated
 from tests.readmodel_dump import canonical_dump
 
@@ -124,7 +124,7 @@ async def test_shuffled_duplicated_concurrent_delivery_converges(
         assert await canonical_dump(redis_client, actual) == await canonical_dump(redis_client, expected)
     finally:
         for prefix in (expected, actual):
-            keys = [k async for k in redis_client.scan_iter(match=f"{prefix}:*")]
+            keys = [k async for k in redis_client.scan_iter(match=f"{key_root(prefix)}:*")]
             if keys:
                 await redis_client.delete(*keys)
 

@@ -6,6 +6,7 @@ import asyncio
 
 from newsfeed_readmodel.keys import Keys
 from newsfeed_readmodel.reindex import rebuild_feeds
+from newsfeed_schemas.streams import key_root
 from tests.conftest import System
 from tests.factories import deleted, published, unpublished
 from tests.readmodel_dump import canonical_dump
@@ -33,7 +34,7 @@ async def test_rebuild_restores_a_damaged_read_model(system: System) -> None:
     assert await rebuild_feeds(system.redis, keys, lambda done, total: progress.append((done, total))) == 10
     assert await canonical_dump(system.redis, system.prefix) == before
     assert progress[-1] == (12, 12)  # every article hash, live or not
-    assert [k async for k in system.redis.scan_iter(match=f"{system.prefix}:rebuild:*")] == []
+    assert [k async for k in system.redis.scan_iter(match=f"{key_root(system.prefix)}:rebuild:*")] == []
 
 
 async def test_readers_never_see_a_partial_feed(system: System) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from newsfeed_readmodel.keys import Keys
 from newsfeed_readmodel.related.maintainer import reindex_related
 from newsfeed_readmodel.related.store import RelatedStore
-from newsfeed_schemas.streams import decode_fields
+from newsfeed_schemas.streams import decode_fields, key_root
 from tests.conftest import System, running_system, system_settings
 from tests.factories import deleted, unpublished, updated
 from tests.redis_server import RedisServer
@@ -53,12 +53,12 @@ async def test_damaged_lists_are_restored_only_they_are_announced_and_the_live_p
     assert {m for m, _ in before[keys.related("lavrov")]} == {"talks", "ceasefire"}
     await system.redis.delete(keys.related("lavrov"))
     await system.redis.zadd(keys.related("soup"), {"talks": -0.9})
-    await system.redis.set(f"{system.prefix}:rel:df", "left by an earlier version")
+    await system.redis.set(f"{key_root(system.prefix)}:rel:df", "left by an earlier version")
     length = await system.redis.xlen(keys.streams.related_changes)
     await reindex_related(store_for(system), lambda _: None)
     assert await stored_lists(system) == before
     assert sorted(await announced_since(system, length)) == ["lavrov", "soup"]
-    assert await system.redis.exists(f"{system.prefix}:rel:df") == 0
+    assert await system.redis.exists(f"{key_root(system.prefix)}:rel:df") == 0
     # the maintainer lost its lease to the reindex; it takes it back and goes on
     await publish_all(system, story("final", "Cup final", FOOTBALL, minutes=7))
     assert (await related_ids(system, "final"))[:1] == ["football"]

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+from newsfeed_schemas.streams import key_root
 from tests.conftest import System
 from tests.factories import published
 
@@ -19,7 +20,7 @@ def _newsfeed(*args: str, redis_url: str, prefix: str) -> subprocess.CompletedPr
 
 async def test_dead_letters_are_listed_and_replayed(system: System, redis_server) -> None:
     await system.publish(published("fine"))
-    await system.redis.xadd(f"{system.prefix}:articles", {"data": b"{broken", "type": b"x", "subject": b"y"})
+    await system.redis.xadd(f"{key_root(system.prefix)}:articles", {"data": b"{broken", "type": b"x", "subject": b"y"})
     stats = await system.caught_up()
     assert stats["dead"] == 1
 
@@ -32,7 +33,7 @@ async def test_dead_letters_are_listed_and_replayed(system: System, redis_server
     replayed = _newsfeed("dead", "replay", redis_url=redis_server.url, prefix=system.prefix)
     assert replayed.returncode == 0, replayed.stderr
     assert "replayed 1" in replayed.stderr
-    assert (await system.redis.xlen(f"{system.prefix}:articles")) == 3
+    assert (await system.redis.xlen(f"{key_root(system.prefix)}:articles")) == 3
 
 
 async def test_reindex_rebuilds_feeds_and_related_lists(system: System, redis_server) -> None:
@@ -40,7 +41,7 @@ async def test_reindex_rebuilds_feeds_and_related_lists(system: System, redis_se
         await system.publish(published(article_id, minutes=minutes, title=f"Storm warning {article_id}"))
     await system.caught_up()
     before = await system.feed_ids()
-    await system.redis.delete(f"{system.prefix}:feed:all")
+    await system.redis.delete(f"{key_root(system.prefix)}:feed:all")
     assert await system.feed_ids() == []
 
     done = _newsfeed("reindex", "--related", redis_url=redis_server.url, prefix=system.prefix)

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from types import ModuleType
 
+from newsfeed_schemas.streams import key_root
 from tests.conftest import System
 from tests.factories import deleted, published, unpublished, updated
 from tests.waiting import eventually
@@ -47,7 +48,7 @@ async def test_cache_purger_purges_the_keys_of_every_change(system: System) -> N
         ]:
             assert (await system.publish(event)).status_code == 202
         await system.caught_up()
-        entries = await system.redis.xrange(f"{system.prefix}:feed-changes")
+        entries = await system.redis.xrange(f"{key_root(system.prefix)}:feed-changes")
         announced = {json.loads(fields[b"data"])["event_id"] for _, fields in entries}
         assert len(announced) == 5
         await eventually(lambda: asyncio.sleep(0, result=set(purged)), until=lambda seen: announced <= seen)
@@ -59,7 +60,7 @@ async def test_cache_purger_purges_the_keys_of_every_change(system: System) -> N
         stop.set()
         await task
     for stream in ("feed-changes", "related-changes"):
-        groups = await system.redis.xinfo_groups(f"{system.prefix}:{stream}")
+        groups = await system.redis.xinfo_groups(f"{key_root(system.prefix)}:{stream}")
         assert [(g["name"], g["pending"]) for g in groups] == [(b"cache-purger", 0)]
 
 
@@ -67,4 +68,4 @@ async def test_asyncapi_is_served(system: System) -> None:
     response = await system.http.get("/docs/asyncapi")
     assert response.status_code == 200
     addresses = {channel["address"] for channel in response.json()["channels"].values()}
-    assert f"{system.prefix}:feed-changes" in addresses
+    assert f"{key_root(system.prefix)}:feed-changes" in addresses

@@ -7,12 +7,13 @@ from typing import Any
 import orjson
 import pytest
 
+from newsfeed_schemas.streams import key_root
 from tests.conftest import System
 from tests.factories import published
 
 
 async def _stream_length(system: System) -> int:
-    return int(await system.redis.xlen(f"{system.prefix}:articles"))
+    return int(await system.redis.xlen(f"{key_root(system.prefix)}:articles"))
 
 
 @pytest.mark.parametrize(
@@ -46,7 +47,7 @@ async def test_wrong_types_and_missing_title_list_each_bad_field(system: System)
         ("data", "tags", 0, "slug"),
     } <= locations
     assert await _stream_length(system) == 0
-    assert await system.redis.keys(f"{system.prefix}:dedupe:*") == []
+    assert await system.redis.keys(f"{key_root(system.prefix)}:dedupe:*") == []
 
 
 async def test_a_refused_event_id_can_be_sent_again_once_fixed(system: System) -> None:
