@@ -10,14 +10,23 @@ The entry layout is the documented one (`data`, `type`, `subject`; see
 `newsfeed_schemas.streams`). The publisher runs the script on its FastStream broker's
 own connection: `broker.publish` writes a single `__data__` field and cannot make the
 write conditional.
+
+**Acknowledged means replicated.** With `replica_acks` > 0 the script and a `WAIT` go out
+on one connection (WAIT counts the replicas that have the writes of *its* connection), so the
+append returns only once that many replicas hold the entry; fewer within
+`replica_timeout_ms` is an outage (`NOREPLICAS`, a 503 the CMS retries; the retry is
+deduplicated), never a 2xx. On a cluster the pair goes to the primary of the site's slot.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import msgpack
+from redis import exceptions as redis_errors
 from redis.asyncio import Redis
+from redis.asyncio.cluster import PipelineCommand, RedisCluster
 
 from newsfeed_schemas.events import ArticleEvent, dump_event
 
@@ -37,10 +46,14 @@ class Appended:
 class EventLog:
     """Appends to one site's `{prefix}:articles` over a given Redis connection."""
 
-    def __init__(self, redis: Redis, keys: Keys, *, dedupe_ttl_s: int) -> None:
+    def __init__(
+        self, redis: Redis, keys: Keys, *, dedupe_ttl_s: int, replica_acks: int = 0, replica_timeout_ms: int = 2000
+    ) -> None:
         self.redis = redis
         self.keys = keys
         self.dedupe_ttl_s = dedupe_ttl_s
+        self.replica_acks = replica_acks
+        self.replica_timeout_ms = replica_timeout_ms
         self._append = redis.register_script(APPEND)
 
     async def append(self, event: ArticleEvent) -> Appended:
@@ -53,8 +66,44 @@ class EventLog:
             return []
         batch = [[self.keys.dedupe(e.id), dump_event(e), e.type.value, e.subject] for e in events]
         packed = msgpack.packb(batch, use_bin_type=False)
-        replies = await self._append(keys=[self.keys.streams.articles], args=[self.dedupe_ttl_s, packed])
+        args = [self.dedupe_ttl_s, packed]
+        if self.replica_acks == 0:
+            replies = await self._append(keys=[self.keys.streams.articles], args=args)
+        else:
+            replies = await self._append_replicated(args)
         return [
             Appended(event.id, stream_id.decode(), bool(flag))
             for event, (stream_id, flag) in zip(events, replies, strict=True)
         ]
+
+    async def _append_replicated(self, args: list[Any]) -> Any:
+        stream = self.keys.streams.articles
+        wait = ("WAIT", self.replica_acks, self.replica_timeout_ms)
+        if isinstance(self.redis, RedisCluster):
+            replies, acked = await _on_slot_primary(self.redis, stream, [("EVAL", APPEND, 1, stream, *args), wait])
+        else:
+            pipe = self.redis.pipeline(transaction=False)
+            await self._append(keys=[stream], args=args, client=pipe)
+            pipe.execute_command(*wait)
+            replies, acked = await pipe.execute()
+        if int(acked) < self.replica_acks:
+            raise redis_errors.ResponseError(
+                f"NOREPLICAS the events reached {acked} of {self.replica_acks} replicas in {self.replica_timeout_ms} ms"
+            )
+        return replies
+
+
+async def _on_slot_primary(cluster: RedisCluster, key: str, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """Run `commands` in order on one connection to the primary of `key`'s slot (for WAIT)."""
+    await cluster.initialize()  # learns the slots on first use; a no-op afterwards
+    node = cluster.get_node_from_key(key)
+    if node is None:
+        raise redis_errors.SlotNotCoveredError(f"no primary serves the slot of {key}")
+    queued = [PipelineCommand(i, *command) for i, command in enumerate(commands)]
+    await node.execute_pipeline(queued)
+    for command in queued:
+        if isinstance(command.result, Exception):
+            if isinstance(command.result, redis_errors.MovedError | redis_errors.ConnectionError):
+                await cluster.nodes_manager.initialize()  # the slot moved (failover): learn the new layout
+            raise command.result
+    return [command.result for command in queued]

@@ -39,8 +39,9 @@ class FeedPage:
 class ReadModelReader:
     """What the read side asks of one site's read model."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, *, primary: Redis | None = None) -> None:
         self.redis = redis
+        self.primary = primary or redis  # where operator stats are read: never a lagging replica
         self.keys = keys
         self._read_feed_page = redis.register_script(READ_FEED_PAGE)
         self._read_related = redis.register_script(READ_RELATED)
@@ -109,7 +110,7 @@ class ReadModelReader:
 
     async def stats(self) -> dict[str, Any]:
         """The operator stats of this site (`stats.read_stats`)."""
-        return await read_stats(self.redis, self.keys)
+        return await read_stats(self.primary, self.keys)
 
     async def article_by_slug(self, slug: str) -> dict[str, Any] | None:
         """The live article that owns `slug`: of all live articles with it, the first published

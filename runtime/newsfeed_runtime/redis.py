@@ -10,12 +10,20 @@ poison).
 
 from __future__ import annotations
 
+import logging
+from functools import cache
+from typing import cast
+
+import redis as sync_redis
 from redis import exceptions as redis_errors
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-__all__ = ["OUTAGE_ERRORS", "connect", "is_outage"]
+__all__ = ["OUTAGE_ERRORS", "connect", "is_cluster", "is_outage"]
+
+log = logging.getLogger("newsfeed.redis")
 
 OUTAGE_ERRORS: tuple[type[Exception], ...] = (
     redis_errors.ConnectionError,  # includes AuthenticationError: a wrong password is an operator's outage
@@ -42,18 +50,46 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, redis_errors.ResponseError) and str(exc).startswith(_REFUSING)
 
 
-def connect(url: str, *, read_timeout_s: float | None = 5.0) -> Redis:
+@cache
+def is_cluster(url: str) -> bool:
+    """Whether `url` names a node of a Redis Cluster (`INFO cluster`), asked once per process.
+
+    A Redis that cannot be reached is taken for a single node (and said so in the log): set
+    `NEWSFEED_REDIS_CLUSTER=true` where a cluster may be down while its clients start.
+    """
+    try:
+        with sync_redis.Redis.from_url(url, socket_connect_timeout=2.0, socket_timeout=2.0) as client:
+            return bool(client.info("cluster").get("cluster_enabled"))
+    except redis_errors.RedisError as exc:
+        log.warning("could not ask %s whether it is a cluster (%s): taking it for a single Redis", url, exc)
+        return False
+
+
+def connect(url: str, *, read_timeout_s: float | None = 5.0, cluster: bool | None = None) -> Redis:
     """A client for `url` (redis://, rediss:// or unix://) that reconnects by itself.
 
     Commands fail within about a second while Redis is unreachable, and within
     `read_timeout_s` while it does not answer, so an HTTP request can answer 503
     instead of hanging; the next command reconnects. A client that blocks on purpose
-    (XREAD BLOCK) passes `read_timeout_s=None`.
+    (XREAD BLOCK) passes `read_timeout_s=None`. On a cluster (`cluster`, detected when
+    None) the client follows MOVED/ASK and failovers; every key of one site is in one slot,
+    so each command and script of a site goes to the one node that holds it.
     """
+    if cluster if cluster is not None else is_cluster(url):
+        return cast(Redis, _cluster_client(url, read_timeout_s))
     return Redis.from_url(
         url,
         socket_connect_timeout=1.0,
         socket_timeout=read_timeout_s,
         health_check_interval=10,
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+    )
+
+
+def _cluster_client(url: str, read_timeout_s: float | None) -> RedisCluster:
+    return RedisCluster.from_url(
+        url,
+        socket_connect_timeout=1.0,
+        socket_timeout=read_timeout_s if read_timeout_s is not None else 30.0,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=3),
     )

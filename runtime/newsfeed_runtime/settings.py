@@ -9,6 +9,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .redis import is_cluster
+
 __all__ = ["DEFAULT_REDIS_URL", "RedisSettings"]
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -23,3 +25,10 @@ class RedisSettings(BaseSettings):
         pattern=r"^[A-Za-z0-9_.-]{1,64}$",
         description="Key and stream prefix, so several sites can share one Redis.",
     )
+    redis_cluster: bool | None = Field(
+        default=None, description="REDIS_URL names a Redis Cluster node (default: asked at start)."
+    )
+
+    def cluster(self) -> bool:
+        """Whether to speak the cluster protocol: the setting, else what the Redis says."""
+        return self.redis_cluster if self.redis_cluster is not None else is_cluster(self.redis_url)

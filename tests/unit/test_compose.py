@@ -75,3 +75,31 @@ def test_the_image_copies_every_package_the_wheel_is_built_from() -> None:
 def test_the_publisher_ships_with_a_token(compose: dict[str, Any]) -> None:
     token = compose["services"]["publisher"]["environment"]["NEWSFEED_PUBLISHER_TOKEN"]
     assert token.startswith("${NEWSFEED_PUBLISHER_TOKEN:-") and token.rstrip("}").split(":-")[1]
+
+
+@pytest.fixture(scope="module")
+def cluster_compose() -> dict[str, Any]:
+    return dict(yaml.safe_load((ROOT / "compose.cluster.yml").read_text()))
+
+
+def test_the_cluster_file_runs_six_persistent_cluster_nodes_formed_once(cluster_compose: dict[str, Any]) -> None:
+    services = cluster_compose["services"]
+    nodes = [name for name in services if name.startswith("redis-") and name[6:].isdigit()]
+    assert len(nodes) == 6
+    for name in nodes:
+        command = " ".join(services[name]["command"])
+        assert "--cluster-enabled yes" in command and "--appendfsync always" in command
+        assert services[name]["volumes"][0].split(":")[0] in cluster_compose["volumes"]
+    init = services["redis-cluster-init"]
+    assert "--cluster-replicas 1" in " ".join(init["command"])
+    assert set(init["depends_on"]) == set(nodes)
+
+
+@pytest.mark.parametrize("service", ["publisher", "indexer", "api"])
+def test_cluster_services_start_after_the_cluster_is_formed(cluster_compose: dict[str, Any], service: str) -> None:
+    spec = cluster_compose["services"][service]
+    assert spec["depends_on"]["redis-cluster-init"]["condition"] == "service_completed_successfully"
+    assert spec["environment"]["NEWSFEED_REDIS_CLUSTER"] == "true"
+    assert spec["command"][:2] == ["newsfeed", service]
+    if service == "indexer":
+        assert "container_name" not in spec and "ports" not in spec  # --scale indexer=N

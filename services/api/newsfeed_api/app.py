@@ -39,10 +39,16 @@ class ReadApi:
 
     def __init__(self, settings: ApiSettings, asyncapi: dict[str, Any] | None = None) -> None:
         keys = Keys(settings.prefix)
-        self.redis: Redis = connect(settings.redis_url)
-        self.reader = ReadModelReader(self.redis, keys)
+        cluster = settings.cluster()
+        self.redis: Redis = connect(settings.redis_url, cluster=cluster)
+        # Pages and JSON may read from a replica (REDIS_READ_URL); stats stay on the primary.
+        self.read_redis: Redis = (
+            connect(settings.redis_read_url, cluster=cluster) if settings.redis_read_url else self.redis
+        )
+        self.reader = ReadModelReader(self.read_redis, keys, primary=self.redis)
         # The hub blocks on XREAD: it gets a connection of its own, without the short read timeout.
-        self.live_redis: Redis = connect(settings.redis_url, read_timeout_s=None)
+        live_url = settings.redis_read_url or settings.redis_url
+        self.live_redis: Redis = connect(live_url, read_timeout_s=None, cluster=cluster)
         self.hub = FeedChangesHub(self.live_redis, keys.streams.feed_changes)
         policy = CachePolicy(
             settings.cache_max_age_s,
@@ -62,6 +68,8 @@ class ReadApi:
     async def stop(self) -> None:
         await self.hub.stop()
         await self.live_redis.aclose()
+        if self.read_redis is not self.redis:
+            await self.read_redis.aclose()
         await self.redis.aclose()
 
     def install(self, app: FastAPI) -> None:

@@ -10,6 +10,11 @@ __all__ = ["ApiSettings"]
 
 
 class ApiSettings(RedisSettings):
+    redis_read_url: str | None = Field(
+        default=None,
+        validation_alias="REDIS_READ_URL",
+        description="A replica to serve reads from (pages, feeds, articles); stats stay on REDIS_URL.",
+    )
     site_name: str = Field(default="News Feed", max_length=100, description="Shown in the masthead and the feeds.")
     site_url: str | None = Field(
         default=None, description="The public base URL (feeds need absolute links); default: the request's."

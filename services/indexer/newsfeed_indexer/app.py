@@ -8,6 +8,7 @@ import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -27,29 +28,50 @@ log = logging.getLogger("newsfeed.indexer")
 
 
 def build_app(settings: IndexerSettings) -> FastAPI:
-    """The replica runs for the app's lifespan; the app serves /healthz, /readyz, /metrics.
+    """The replicas run for the app's lifespan; the app serves /healthz, /readyz, /metrics.
 
-    The replica starts in the background: while Redis is out at start (unreachable, or
-    refusing writes), /healthz answers and /readyz says not ready, rather than the process
-    failing its health checks or exiting.
+    One replica per site (`NEWSFEED_SITES`, else the one `prefix`), so a group of sites does not
+    need a process per site. Each starts in the background: while Redis is out at start
+    (unreachable, or refusing writes), /healthz answers and /readyz says not ready, rather than
+    the process failing its health checks or exiting.
     """
-    replica = Replica(settings)
+    replicas = [Replica(settings.for_site(prefix)) for prefix in settings.site_prefixes()]
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        starting = asyncio.create_task(replica.start(), name="newsfeed-replica-start")
-        starting.add_done_callback(_exit_if_failed)
+        starting = [asyncio.create_task(r.start(), name=f"newsfeed-replica-{r.keys.prefix}") for r in replicas]
+        for task in starting:
+            task.add_done_callback(_exit_if_failed)
         yield
-        if not starting.done():
-            starting.cancel()
-            await asyncio.wait({starting}, timeout=5)
-        elif starting.exception() is None:
-            await replica.stop()
+        pending = {task for task in starting if not task.done()}
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=5)
+        for replica, task in zip(replicas, starting, strict=True):
+            if task.done() and not task.cancelled() and task.exception() is None:
+                await replica.stop()
+
+    async def stats() -> dict[str, Any]:
+        return combined_stats([await read_stats(r.redis, r.keys) for r in replicas])
 
     app = service_app("newsfeed indexer", lifespan, unavailable=UNAVAILABLE, openapi=False)
-    refresh = stats_refresher(lambda: read_stats(replica.redis, replica.keys))
-    app.include_router(health_router([replica.ready], refresh=refresh))
+    app.include_router(health_router([r.ready for r in replicas], refresh=stats_refresher(stats)))
     return app
+
+
+def combined_stats(per_site: list[dict[str, Any]]) -> dict[str, Any]:
+    """The gauges' view of several sites: counts summed, consumers of every site listed."""
+    if len(per_site) == 1:
+        return per_site[0]
+    lags = [s["lag"] for s in per_site]
+    return {
+        "stream_length": sum(s["stream_length"] for s in per_site),
+        "lag": None if None in lags else sum(lags),
+        "pending": sum(s["pending"] for s in per_site),
+        "dead": sum(s["dead"] for s in per_site),
+        "consumers": [c for s in per_site for c in s["consumers"]],
+    }
 
 
 def _exit_if_failed(task: asyncio.Task[None]) -> None:

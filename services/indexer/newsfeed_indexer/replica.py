@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from faststream.redis import RedisBroker
+from faststream.redis import RedisBroker, RedisClusterBroker
 from redis.asyncio import Redis
 
 from newsfeed_readmodel.keys import Keys
@@ -35,7 +35,8 @@ class Replica:
     def __init__(self, settings: IndexerSettings) -> None:
         self.settings = settings
         self.keys = Keys(settings.prefix)
-        self.redis: Redis = connect(settings.redis_url)
+        cluster = settings.cluster()
+        self.redis: Redis = connect(settings.redis_url, cluster=cluster)
         related = settings.related_settings()
         self.writer = ReadModelWriter(
             self.redis, self.keys, changes_maxlen=settings.changes_maxlen, related=settings.related_enabled
@@ -47,7 +48,7 @@ class Replica:
         wanted = (related.features, related.default_language) if settings.related_enabled else None
         self.content = ContentWorker(settings.content_budget_s, wanted)
         self.applier = Applier(self.writer, self.content)
-        self.broker = RedisBroker(
+        self.broker = (RedisClusterBroker if cluster else RedisBroker)(
             settings.redis_url,
             logger=logging.getLogger("newsfeed.faststream"),
             graceful_timeout=settings.shutdown_timeout_s / 2,

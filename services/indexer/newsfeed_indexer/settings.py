@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 from dataclasses import replace
 from typing import Literal
@@ -16,6 +17,8 @@ from newsfeed_readmodel.related.settings import RelatedSettings
 from newsfeed_runtime.settings import RedisSettings
 
 __all__ = ["IndexerSettings", "default_consumer_name"]
+
+_PREFIX = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def default_consumer_name() -> str:
@@ -65,6 +68,22 @@ class IndexerSettings(RedisSettings):
     shutdown_timeout_s: float = Field(
         default=10.0, gt=0, description="SIGTERM: how long the current batch may take before it is handed back."
     )
+
+    sites: str = Field(
+        default="",
+        description="Comma-separated prefixes of several sites served by this one process (default: `prefix` only).",
+    )
+
+    def site_prefixes(self) -> list[str]:
+        """The sites this process indexes: `sites` when given, else `prefix`."""
+        named = [p.strip() for p in self.sites.split(",") if p.strip()]
+        for prefix in named:
+            if not _PREFIX.fullmatch(prefix):
+                raise ValueError(f"not a prefix: {prefix!r} (letters, digits, '_', '.', '-'; at most 64)")
+        return list(dict.fromkeys(named)) or [self.prefix]
+
+    def for_site(self, prefix: str) -> IndexerSettings:
+        return self.model_copy(update={"prefix": prefix, "sites": ""})
 
     def related_settings(self) -> RelatedSettings:
         scores = ScoreSettings(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from faststream.redis import RedisBroker
+from faststream.redis import RedisBroker, RedisClusterBroker
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from newsfeed_readmodel.event_log import EventLog
@@ -19,6 +21,8 @@ from newsfeed_schemas.events import event_adapter
 from .errors import UNAVAILABLE
 from .routes import build_router
 from .settings import PublisherSettings
+
+log = logging.getLogger("newsfeed.publisher")
 
 __all__ = ["EventIntake", "InsecureSettings", "build_app", "document_request_bodies"]
 
@@ -43,7 +47,8 @@ class EventIntake:
 
     def __init__(self, settings: PublisherSettings) -> None:
         self.settings = settings
-        self.broker = RedisBroker(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=5.0)
+        broker = RedisClusterBroker if settings.cluster() else RedisBroker
+        self.broker = broker(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=5.0)
         self._log: EventLog | None = None
         self.router = build_router(settings, self.event_log)
 
@@ -54,7 +59,20 @@ class EventIntake:
 
     async def start(self) -> None:
         redis = await self.broker.connect()
-        self._log = EventLog(redis, Keys(self.settings.prefix), dedupe_ttl_s=self.settings.dedupe_ttl_s)
+        keys = Keys(self.settings.prefix)
+        acks = self.settings.replica_acks
+        if acks is None:
+            acks = min(1, await _replicas_of(redis, keys.streams.articles))
+        self._log = EventLog(
+            redis,
+            keys,
+            dedupe_ttl_s=self.settings.dedupe_ttl_s,
+            replica_acks=acks,
+            replica_timeout_ms=self.settings.replica_timeout_ms,
+        )
+        log.info(
+            "publisher appending to %s; acknowledged after %d replica(s) hold an event", keys.streams.articles, acks
+        )
 
     async def stop(self) -> None:
         await self.broker.stop()
@@ -117,3 +135,14 @@ def document_request_bodies(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def _replicas_of(redis: Any, key: str) -> int:
+    """How many replicas the Redis holding `key` has (on a cluster: the primary of its slot)."""
+    if isinstance(redis, RedisCluster):
+        await redis.initialize()  # learns the slots on first use; a no-op afterwards
+        node = redis.get_node_from_key(key)
+        info = await redis.execute_command("INFO", "replication", target_nodes=node)
+    else:
+        info = await redis.info("replication")
+    return int(info.get("connected_slaves", 0))

@@ -30,6 +30,16 @@ class PublisherSettings(RedisSettings):
     dev: bool = Field(default=False, description="Development mode: run without any credential (refused otherwise).")
     signature_tolerance_s: int = Field(default=TOLERANCE_S, ge=1, le=3600, description="Replay window of signatures.")
     dedupe_ttl_s: int = Field(default=30 * 24 * 3600, ge=60, description="How long an event id is remembered as seen.")
+    replica_acks: int | None = Field(
+        default=None,
+        ge=0,
+        le=16,
+        description="Replicas that must hold an event before it is acknowledged (WAIT); default 1 when the Redis "
+        "holding the site has replicas, else 0.",
+    )
+    replica_timeout_ms: int = Field(
+        default=2_000, ge=10, le=60_000, description="How long to wait for those replicas before answering 503."
+    )
     body_timeout_s: float = Field(default=30.0, gt=0, le=600, description="A body must arrive within this long.")
     max_batch_items: int = Field(default=5_000, ge=1, le=100_000)
     max_batch_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, le=256 * 1024 * 1024)

@@ -1,0 +1,44 @@
+"""One `newsfeed indexer` process serving several sites (`NEWSFEED_SITES`), each in its own keys."""
+
+from __future__ import annotations
+
+import httpx
+
+from newsfeed_api.app import build_app as build_api
+from newsfeed_api.settings import ApiSettings
+from newsfeed_indexer.app import build_app as build_indexer
+from newsfeed_indexer.settings import IndexerSettings
+from newsfeed_publisher.app import build_app as build_publisher
+from newsfeed_publisher.settings import PublisherSettings
+from tests.conftest import RunningApp
+from tests.factories import published
+from tests.redis_server import RedisServer
+from tests.waiting import eventually
+
+
+async def test_one_indexer_process_indexes_every_site_it_is_given(redis_server: RedisServer, prefix: str) -> None:
+    sites = [f"{prefix}-a", f"{prefix}-b"]
+    url = redis_server.url
+    indexer = IndexerSettings(redis_url=url, sites=",".join(sites), consumer="multi", related_lease_ms=2000)
+    async with RunningApp(build_indexer(indexer)) as running_indexer:
+        for site in sites:
+            publisher = build_publisher(PublisherSettings(redis_url=url, prefix=site, dev=True))
+            api = build_api(ApiSettings(redis_url=url, prefix=site))
+            async with (
+                RunningApp(publisher) as pub,
+                RunningApp(api) as read,
+                httpx.AsyncClient(base_url=pub.base_url) as cms,
+                httpx.AsyncClient(base_url=read.base_url) as reader,
+            ):
+                for n in range(3):
+                    response = await cms.post("/v1/events", json=published(f"{site}-{n}", minutes=n))
+                    assert response.status_code == 202
+
+                async def feed() -> list[str]:
+                    return [card["id"] for card in (await reader.get("/v1/feed")).json()["items"]]
+
+                assert await eventually(feed, until=lambda ids: len(ids) == 3) == [f"{site}-{n}" for n in (2, 1, 0)]
+        async with httpx.AsyncClient(base_url=running_indexer.base_url) as health:
+            assert (await health.get("/readyz")).status_code == 200
+            metrics = (await health.get("/metrics")).text
+            assert "newsfeed_stream_length 6.0" in metrics  # both sites' streams, summed
