@@ -4,11 +4,14 @@ On loopback: a real redis-server (AOF, fsync always), one `newsfeed publisher`, 
 `newsfeed indexer` processes. It posts an event log (publish / edit / unpublish / delete /
 re-publish; some events posted twice, some revisions posted out of order) while it kill -9s a
 random indexer every few seconds and starts a fresh one (until the backlog has been read, at most
-`chaos_after_post_s` after the last post), and kill -9s and restarts redis-server once. When
+`chaos_after_post_s` after the last post), and kill -9s and restarts redis-server once (with
+`--redis-cluster`: a local 3-master, 3-replica cluster, and the kill -9 of the site's master,
+whose replica takes over). When
 the group has drained it applies the accepted log, in stream order, with one in-process
 replica wired like the indexer service into a second prefix, and compares the two read models.
 
     python -m bench.chaos --events 20000
+    python -m bench.chaos --events 20000 --redis-cluster
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ from typing import Any
 import httpx
 import orjson
 import redis
+import redis.cluster
+from redis.cluster import key_slot
 from tests.factories import deleted, published, unpublished, updated
 from tests.processes import NewsfeedProcess
 from tests.readmodel_dump import canonical_dump_sync
+from tests.redis_cluster import LocalCluster
 from tests.redis_server import RedisServer
 
 from newsfeed.embedded import free_port
@@ -39,7 +45,7 @@ from newsfeed_readmodel.entries import decode_entry
 from newsfeed_readmodel.keys import Keys
 from newsfeed_readmodel.related.maintainer import reindex_related
 from newsfeed_readmodel.related.store import RelatedStore
-from newsfeed_schemas.streams import INDEXER_GROUP
+from newsfeed_schemas.streams import INDEXER_GROUP, key_root
 
 __all__ = ["ChaosReport", "build_log", "run_chaos"]
 
@@ -135,11 +141,66 @@ def build_log(events: int, seed: int, reorder_rate: float = 0.05) -> list[dict[s
     return log
 
 
+class SingleRedis:
+    """One redis-server (AOF, fsync always); its outage: kill -9 and restart."""
+
+    def __init__(self, folder: Path) -> None:
+        self.server = RedisServer(folder, appendfsync="always")
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def start(self) -> None:
+        self.server.start()
+
+    def outage(self) -> None:
+        self.server.kill()
+        time.sleep(0.5)
+        self.server.start()
+
+    def client(self) -> Any:
+        return redis.Redis.from_url(self.url)
+
+    def stop(self) -> None:
+        if self.server.process is not None:
+            self.server.stop()
+
+
+class ClusterRedis:
+    """A local Redis Cluster (3 masters, 3 replicas); its outage: kill -9 of the site's master,
+    its replica takes over, the old master comes back as a replica."""
+
+    def __init__(self, folder: Path) -> None:
+        self.cluster = LocalCluster(folder)
+
+    @property
+    def url(self) -> str:
+        return self.cluster.url
+
+    def start(self) -> None:
+        self.cluster.start()
+
+    def outage(self) -> None:
+        master = self.cluster.master_of_slot(key_slot(key_root(PREFIX).encode()))
+        self.cluster.kill(master)
+        self.cluster.wait_failover(master)
+        self.cluster.restart(master)
+
+    def client(self) -> Any:
+        return redis.cluster.RedisCluster.from_url(self.url, socket_timeout=5.0)
+
+    def stop(self) -> None:
+        self.cluster.stop()
+
+
 class Cluster:
-    def __init__(self, workdir: Path, indexers: int, env: dict[str, str]) -> None:
+    def __init__(self, workdir: Path, indexers: int, env: dict[str, str], *, redis_cluster: bool = False) -> None:
         self.workdir = workdir
         self.env = env
-        self.redis = RedisServer(workdir / "redis", appendfsync="always")
+        self.redis: SingleRedis | ClusterRedis = (
+            ClusterRedis(workdir / "redis") if redis_cluster else SingleRedis(workdir / "redis")
+        )
         self.indexer_count = indexers
         self.indexers: list[NewsfeedProcess] = []
         self.publisher: NewsfeedProcess | None = None
@@ -167,8 +228,7 @@ class Cluster:
         for process in [*self.indexers, self.publisher]:
             if process is not None:
                 process.stop(timeout=30)
-        if self.redis.process is not None:
-            self.redis.stop()
+        self.redis.stop()
 
 
 async def _post_all(
@@ -218,9 +278,7 @@ async def _chaos(cluster: Cluster, report: ChaosReport, stop: asyncio.Event, kil
             pass
         rounds += 1
         if rounds == 2 and report.redis_restarts == 0:
-            await asyncio.to_thread(cluster.redis.kill)
-            await asyncio.sleep(0.5)
-            await asyncio.to_thread(cluster.redis.start)
+            await asyncio.to_thread(cluster.redis.outage)
             report.redis_restarts += 1
             continue
         victim = rng.randrange(len(cluster.indexers))
@@ -319,12 +377,13 @@ async def run_chaos(
     batch_size: int = 100,
     chaos_after_post_s: float = 120.0,
     related: bool = True,
+    redis_cluster: bool = False,
 ) -> ChaosReport:
     workdir = workdir or Path(tempfile.mkdtemp(prefix="newsfeed-chaos-"))
     report = ChaosReport(events=events)
     log = build_log(events, seed)
     env = {**INDEXER_ENV, "NEWSFEED_BATCH_SIZE": str(batch_size), "NEWSFEED_RELATED_ENABLED": str(related).lower()}
-    cluster = Cluster(workdir, indexers, env)
+    cluster = Cluster(workdir, indexers, env, redis_cluster=redis_cluster)
     cluster.start()
     try:
         base = f"http://127.0.0.1:{cluster.publisher_port}"
@@ -336,7 +395,7 @@ async def run_chaos(
             started = time.monotonic()
             accepted = await _post_all(http, log, report, concurrency, dup_rate)
             report.post_seconds = time.monotonic() - started
-            client = redis.Redis.from_url(cluster.redis.url)
+            client = cluster.redis.client()
             with contextlib.suppress(TimeoutError):  # keep killing while the backlog is still being read
                 await _wait(lambda: asyncio.to_thread(_read_all, client), chaos_after_post_s, "")
             stop.set()
@@ -380,6 +439,9 @@ def main() -> None:
     parser.add_argument("--drain-timeout", type=float, default=300.0, help="seconds to wait for the group to drain")
     parser.add_argument("--workdir", type=Path, default=None, help="logs and Redis data (default: a temp dir)")
     parser.add_argument("--no-related", action="store_true", help="indexers without related links (feeds only)")
+    parser.add_argument(
+        "--redis-cluster", action="store_true", help="on a local 6-node Redis Cluster (kill -9 of a master)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON too")
     args = parser.parse_args()
     report = asyncio.run(
@@ -393,6 +455,7 @@ def main() -> None:
             drain_timeout_s=args.drain_timeout,
             batch_size=args.batch_size,
             related=not args.no_related,
+            redis_cluster=args.redis_cluster,
         )
     )
     print("\n".join(report.lines()))

@@ -15,7 +15,13 @@ from bench.chaos import run_chaos
 @pytest.mark.timeout(600)
 async def test_small_chaos_run_loses_and_doubles_nothing(tmp_path: Path) -> None:
     report = await run_chaos(
-        2000, kill_every_s=0.5, concurrency=6, workdir=tmp_path, drain_timeout_s=240, batch_size=20
+        2000,
+        kill_every_s=0.5,
+        concurrency=6,
+        workdir=tmp_path,
+        drain_timeout_s=300,
+        batch_size=20,
+        chaos_after_post_s=30,
     )
     assert report.kills >= 2 and report.redis_restarts == 1, report
     assert report.drained and report.lost == 0 and report.doubled == 0, report
