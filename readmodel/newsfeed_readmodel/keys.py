@@ -30,7 +30,12 @@ from dataclasses import dataclass
 
 from newsfeed_schemas.streams import StreamNames, key_root
 
-__all__ = ["Keys", "feed_version", "related_version"]
+__all__ = ["Keys", "feed_version", "legacy_root", "related_version"]
+
+
+def legacy_root(prefix: str) -> str:
+    """What a site's keys started with before they were hash-tagged (`newsfeed:articles`)."""
+    return f"{prefix}:"
 
 
 def feed_version(feed: str) -> str:

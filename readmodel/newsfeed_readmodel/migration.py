@@ -16,6 +16,8 @@ from redis.asyncio import Redis
 
 from newsfeed_schemas.streams import key_root
 
+from .keys import legacy_root
+
 __all__ = ["MigrationReport", "migrate_legacy_keys"]
 
 
@@ -28,7 +30,7 @@ class MigrationReport:
 async def migrate_legacy_keys(redis: Redis, prefix: str) -> MigrationReport:
     """Rename every `prefix:...` key to `{prefix}:...` (one Redis, services stopped)."""
     report = MigrationReport()
-    legacy = f"{prefix}:"
+    legacy = legacy_root(prefix)
     async for raw in redis.scan_iter(match=legacy + "*", count=1000):
         old = raw.decode() if isinstance(raw, bytes) else str(raw)
         new = key_root(prefix) + ":" + old[len(legacy) :]

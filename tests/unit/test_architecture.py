@@ -42,6 +42,7 @@ READ_MODEL_IO = {
     "newsfeed_readmodel.dead_letters",
     "newsfeed_readmodel.event_log",
     "newsfeed_readmodel.groups",
+    "newsfeed_readmodel.migration",
     "newsfeed_readmodel.reader",
     "newsfeed_readmodel.reindex",
     "newsfeed_readmodel.related.store",

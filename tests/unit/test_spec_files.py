@@ -14,7 +14,7 @@ def test_committed_specs_match_the_code() -> None:
 def test_asyncapi_documents_every_stream_with_its_payload() -> None:
     document = asyncapi_document("site")
     addresses = {channel["address"] for channel in document["channels"].values()}
-    assert addresses == {"site:articles", "site:feed-changes", "site:related-changes", "site:articles:dead"}
+    assert addresses == {"{site}:articles", "{site}:feed-changes", "{site}:related-changes", "{site}:articles:dead"}
     schemas = document["components"]["schemas"]
     assert {"FeedChange", "RelatedChange"} <= set(schemas)
     assert any("ArticlePublished" in name for name in schemas)
