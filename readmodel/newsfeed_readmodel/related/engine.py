@@ -319,6 +319,9 @@ class RelatedEngine:
         self.settings = settings
         self.languages: dict[str, _Language] = {}
         self.language_of: dict[str, str] = {}
+        # Lists stored for articles that are not live (any more) when the engine was restored:
+        # removed (or replaced) when a change names the article.
+        self.orphans: Lists = {}
 
     def _language(self, language: str) -> _Language:
         if language not in self.languages:
@@ -346,6 +349,10 @@ class RelatedEngine:
             was = self.language_of.get(aid)
             if was is not None and (features is None or features.language != was):
                 by_language[was][aid] = None
+            now = features.language if features is not None else None
+            for language, part in self.languages.items():  # stored lists of another language may
+                if language != now and aid in part.holders:  # still hold it (after a restore)
+                    by_language[language].setdefault(aid, None)
             if features is not None:
                 by_language[features.language][aid] = features
                 self.language_of[aid] = features.language
@@ -356,11 +363,16 @@ class RelatedEngine:
             for aid, (old, new) in self._language(language).apply(by_language[language]).items():
                 first = changed.get(aid)  # it moved between languages: its list before, and after
                 changed[aid] = (old, new) if first is None else (first[0] or old, new or first[1])
+        for aid in changes:
+            orphan = self.orphans.pop(aid, None)
+            if orphan is not None:
+                changed[aid] = (orphan, changed.get(aid, ([], self.list_of(aid)))[1])
         return {aid: (old, new) for aid, (old, new) in changed.items() if old != new}
 
     def restore(self, features: Mapping[str, Features], lists: Lists) -> None:
         """Load the articles and the lists stored for them (exact for these features, or for
         features that differ only in articles whose changes `apply` will be given next)."""
+        self.orphans.update({aid: entries for aid, entries in lists.items() if aid not in features and entries})
         by_language: dict[str, list[str]] = defaultdict(list)
         for aid in sorted(features):
             by_language[features[aid].language].append(aid)

@@ -171,11 +171,15 @@ class RelatedMaintainer:
         live = await self.store.live_ids()
         features = {aid: f for aid, f in (await self.store.features(live)).items() if f is not None}
         engine = RelatedEngine(settings.scores)
-        stored = await self.store.lists(features)
+        work = await self.store.work_after(state.position, None)  # all of it: see `store.py`
+        # Articles taken down since the position may still have a stored list: load those too,
+        # so that taking their changes in removes them.
+        gone = sorted({item.article_id for item in work} - features.keys())
+        stored = await self.store.lists([*features, *gone])
         await asyncio.to_thread(engine.restore, features, stored)
         self.engine, self.position = engine, state.position
-        log.info("related lists: loaded %d articles; %d changes to take in", len(features), len(backlog))
-        await self._take_in(await self.store.work_after(state.position, None))  # all: see `store.py`
+        log.info("related lists: loaded %d articles; %d changes to take in", len(features), len(work))
+        await self._take_in(work)
 
     async def step(self, *, block_ms: int | None = None) -> int:
         """Take in the next batch of work (waiting up to `block_ms` for some); how many entries."""
