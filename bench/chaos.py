@@ -197,10 +197,13 @@ class ClusterRedis:
 class Cluster:
     def __init__(self, workdir: Path, indexers: int, env: dict[str, str], *, redis_cluster: bool = False) -> None:
         self.workdir = workdir
-        self.env = env
         self.redis: SingleRedis | ClusterRedis = (
             ClusterRedis(workdir / "redis") if redis_cluster else SingleRedis(workdir / "redis")
         )
+        # Told, not asked: a process started while the node it is pointed at is down must not
+        # take the cluster for a single Redis.
+        self.cluster_env = {"NEWSFEED_REDIS_CLUSTER": "true"} if redis_cluster else {}
+        self.env = {**env, **self.cluster_env}
         self.indexer_count = indexers
         self.indexers: list[NewsfeedProcess] = []
         self.publisher: NewsfeedProcess | None = None
@@ -212,7 +215,7 @@ class Cluster:
         self.publisher = NewsfeedProcess(
             ["publisher", "--port", str(self.publisher_port), "--redis-url", self.redis.url, "--prefix", PREFIX],
             self.workdir / "publisher.log",
-            env={"NEWSFEED_PUBLISHER_TOKEN": TOKEN},
+            env={"NEWSFEED_PUBLISHER_TOKEN": TOKEN, **self.cluster_env},
         ).start()
         self.indexers = [self.spawn_indexer() for _ in range(self.indexer_count)]
 
