@@ -64,26 +64,26 @@ class EventLog:
         """Append in one script run: one round trip, each event checked and appended in order."""
         if not events:
             return []
-        batch = [[self.keys.dedupe(e.id), dump_event(e), e.type.value, e.subject] for e in events]
-        packed = msgpack.packb(batch, use_bin_type=False)
-        args = [self.dedupe_ttl_s, packed]
+        batch = [[dump_event(e), e.type.value, e.subject] for e in events]
+        keys = [self.keys.streams.articles, *(self.keys.dedupe(e.id) for e in events)]
+        args = [self.dedupe_ttl_s, msgpack.packb(batch, use_bin_type=False)]
         if self.replica_acks == 0:
-            replies = await self._append(keys=[self.keys.streams.articles], args=args)
+            replies = await self._append(keys=keys, args=args)
         else:
-            replies = await self._append_replicated(args)
+            replies = await self._append_replicated(keys, args)
         return [
             Appended(event.id, stream_id.decode(), bool(flag))
             for event, (stream_id, flag) in zip(events, replies, strict=True)
         ]
 
-    async def _append_replicated(self, args: list[Any]) -> Any:
-        stream = self.keys.streams.articles
+    async def _append_replicated(self, keys: list[str], args: list[Any]) -> Any:
         wait = ("WAIT", self.replica_acks, self.replica_timeout_ms)
         if isinstance(self.redis, RedisCluster):
-            replies, acked = await _on_slot_primary(self.redis, stream, [("EVAL", APPEND, 1, stream, *args), wait])
+            commands = [("EVAL", APPEND, len(keys), *keys, *args), wait]
+            replies, acked = await _on_slot_primary(self.redis, keys[0], commands)
         else:
             pipe = self.redis.pipeline(transaction=False)
-            await self._append(keys=[stream], args=args, client=pipe)
+            await self._append(keys=keys, args=args, client=pipe)
             pipe.execute_command(*wait)
             replies, acked = await pipe.execute()
         if int(acked) < self.replica_acks:
@@ -99,11 +99,17 @@ async def _on_slot_primary(cluster: RedisCluster, key: str, commands: list[tuple
     node = cluster.get_node_from_key(key)
     if node is None:
         raise redis_errors.SlotNotCoveredError(f"no primary serves the slot of {key}")
-    queued = [PipelineCommand(i, *command) for i, command in enumerate(commands)]
-    await node.execute_pipeline(queued)
-    for command in queued:
-        if isinstance(command.result, Exception):
-            if isinstance(command.result, redis_errors.MovedError | redis_errors.ConnectionError):
-                await cluster.nodes_manager.initialize()  # the slot moved (failover): learn the new layout
-            raise command.result
-    return [command.result for command in queued]
+    for attempt in range(2):  # once more when the slot has moved: on its new primary
+        queued = [PipelineCommand(i, *command) for i, command in enumerate(commands)]
+        await node.execute_pipeline(queued)
+        failed = next((c.result for c in queued if isinstance(c.result, Exception)), None)
+        if failed is None:
+            return [command.result for command in queued]
+        if not isinstance(failed, redis_errors.MovedError | redis_errors.ConnectionError):
+            raise failed
+        await cluster.nodes_manager.initialize()  # the slot moved (failover, reshard): learn the layout
+        moved_to = cluster.get_node_from_key(key)
+        if attempt == 1 or moved_to is None or moved_to.name == node.name:
+            raise failed
+        node = moved_to
+    raise AssertionError("unreachable")

@@ -35,18 +35,19 @@ __all__ = [
     "TAKE_LEASE",
 ]
 
-# ARGV: ttl seconds, MessagePack of [[dedupe key, data, type, subject]*] -> [[stream id, duplicate]*]
+# KEYS[1]: the stream, KEYS[1 + i]: event i's dedupe key;
+# ARGV: ttl seconds, MessagePack of [[data, type, subject]*] -> [[stream id, duplicate]*]
 APPEND = f"""
 local ttl = ARGV[1]
 local replies = {{}}
 for i, event in ipairs(cmsgpack.unpack(ARGV[2])) do
-  local seen = redis.call('GET', event[1])
+  local seen = redis.call('GET', KEYS[1 + i])
   if seen then
     replies[i] = {{seen, 1}}
   else
     local id = redis.call('XADD', KEYS[1], '*',
-      '{DATA_FIELD}', event[2], '{TYPE_FIELD}', event[3], '{SUBJECT_FIELD}', event[4])
-    redis.call('SET', event[1], id, 'EX', ttl)
+      '{DATA_FIELD}', event[1], '{TYPE_FIELD}', event[2], '{SUBJECT_FIELD}', event[3])
+    redis.call('SET', KEYS[1 + i], id, 'EX', ttl)
     replies[i] = {{id, 0}}
   end
 end

@@ -35,6 +35,8 @@ OUTAGE_ERRORS: tuple[type[Exception], ...] = (
     redis_errors.TryAgainError,
     redis_errors.MasterDownError,
     redis_errors.SlotNotCoveredError,
+    redis_errors.MovedError,  # a cluster slot moving (resharding, failover): retry once the client
+    redis_errors.AskError,  # has learnt where it went
     OSError,
 )
 
@@ -43,9 +45,15 @@ OUTAGE_ERRORS: tuple[type[Exception], ...] = (
 _REFUSING = ("OOM ", "MISCONF ", "READONLY ", "LOADING ", "NOREPLICAS ", "CLUSTERDOWN ", "MASTERDOWN ", "TRYAGAIN ")
 
 
+# A cluster slot in migration: a script whose keys are half moved, or redirections running out.
+_MOVING = ("non local key", "TTL exhausted")
+
+
 def is_outage(exc: BaseException) -> bool:
     """True when `exc` means Redis cannot serve now (retry later), not that the request is wrong."""
     if isinstance(exc, OUTAGE_ERRORS):
+        return True
+    if isinstance(exc, redis_errors.ClusterError | redis_errors.ResponseError) and any(m in str(exc) for m in _MOVING):
         return True
     return isinstance(exc, redis_errors.ResponseError) and str(exc).startswith(_REFUSING)
 

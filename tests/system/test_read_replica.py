@@ -16,11 +16,14 @@ from tests.waiting import eventually
 
 
 async def test_events_wait_for_the_replica_and_reads_come_from_it(prefix: str, tmp_path: Path) -> None:
-    primary = RedisServer(tmp_path / "primary", appendonly=False)
+    primary = RedisServer(tmp_path / "primary", appendonly=False, extra=("--repl-diskless-sync-delay", "0"))
     primary.start()
     replica = RedisServer(tmp_path / "replica", appendonly=False, extra=("--replicaof", "127.0.0.1", str(primary.port)))
     replica.start()
     try:
+        watch = aioredis.Redis.from_url(replica.url)
+        await eventually(lambda: watch.info("replication"), until=lambda i: i.get("master_link_status") == "up")
+        await watch.aclose()
         async with running_system(primary.url, prefix) as system:
             for n in range(3):  # the primary has a replica: each 202 waited for it (NEWSFEED_REPLICA_ACKS 1)
                 assert (await system.publish(published(f"a{n}", minutes=n))).status_code == 202
