@@ -11,6 +11,7 @@ from redis.cluster import key_slot
 from newsfeed_schemas.streams import key_root
 from tests.conftest import System, running_system
 from tests.redis_cluster import LocalCluster, cluster_client, local_cluster
+from tests.system.test_cluster_reshard import Cms
 from tests.system.test_related import CEASEFIRE, FOOTBALL, TALKS, UKRAINE, story
 from tests.waiting import eventually
 
@@ -62,42 +63,25 @@ async def test_three_sites_publish_and_read_each_in_its_own_slot(local_cluster: 
     assert len(masters) >= 2
 
 
-async def _post_until(system: System, stop: asyncio.Event, accepted: list[str]) -> None:
-    """A CMS that keeps publishing, retrying every 503 like the docs say; the ids answered 2xx."""
-    n = 0
-    while not stop.is_set():
-        event = story(f"post-{n}", f"Story {n}", TALKS, minutes=n)
-        while True:
-            try:
-                response = await system.publish(event)
-            except Exception:  # the connection itself failed: retry, as a CMS would
-                response = None
-            if response is not None and response.status_code in (200, 202):
-                accepted.append(event["subject"])
-                break
-            assert response is None or response.status_code == 503, response.text
-            await asyncio.sleep(0.1)
-        n += 1
-
-
 @pytest.mark.timeout(300)
 async def test_kill_of_the_sites_master_loses_no_acknowledged_event(local_cluster: LocalCluster) -> None:
     (site,) = sites_on_distinct_masters(local_cluster, 1)
     master = local_cluster.master_of_slot(key_slot(key_root(site).encode()))
     async with running_system(local_cluster.url, site) as system:
-        accepted: list[str] = []
-        stop = asyncio.Event()
-        poster = asyncio.create_task(_post_until(system, stop, accepted))
-        await eventually(lambda: asyncio.sleep(0, len(accepted)), until=lambda n: n >= 20, timeout=60)
+        cms, stop = Cms(state="served by its master"), asyncio.Event()
+        poster = asyncio.create_task(cms.post_until(system, stop))
+        await cms.wait_accepted(20, timeout=60)
         local_cluster.kill(master)
+        cms.state = "failing over"
         await asyncio.to_thread(local_cluster.wait_failover, master)
         # The promoted replica has no replica of its own: nothing is acknowledged (503) until the
         # old master comes back and rejoins as its replica, as an operator would bring it back.
         await asyncio.to_thread(local_cluster.restart, master)
-        before = len(accepted)
-        await eventually(lambda: asyncio.sleep(0, len(accepted)), until=lambda n: n >= before + 20, timeout=90)
+        cms.state = "after the failover"
+        await cms.wait_accepted(len(cms.accepted) + 20, timeout=90)
         stop.set()
         await poster
+        accepted = cms.accepted
 
         async def feed() -> list[str]:
             body: dict[str, Any] = (await system.http.get("/v1/feed", params={"limit": 100})).json()
