@@ -21,8 +21,6 @@ import orjson
 import redis.asyncio as aioredis
 from faststream.redis import RedisBroker, StreamSub
 
-from newsfeed_schemas.streams import key_root
-
 GROUP = "bench"
 
 
@@ -30,17 +28,17 @@ def _feed_writes(pipe: Any, prefix: str, raw: bytes, envelope: dict[str, Any] | 
     data = (envelope or orjson.loads(raw))["data"]
     millis = int(datetime.fromisoformat(data["published_at"].replace("Z", "+00:00")).timestamp() * 1000)
     member = f"{millis:015d}|{data['id']}"
-    pipe.hset(f"{key_root(prefix)}:article:{data['id']}", mapping={"doc": raw, "state": "published"})
-    pipe.zadd(f"{key_root(prefix)}:feed:all", {member: 0})
+    pipe.hset(f"{prefix}:article:{data['id']}", mapping={"doc": raw, "state": "published"})
+    pipe.zadd(f"{prefix}:feed:all", {member: 0})
     for tag in data.get("tags", []):
-        pipe.zadd(f"{key_root(prefix)}:feed:tag:{tag['slug']}", {member: 0})
+        pipe.zadd(f"{prefix}:feed:tag:{tag['slug']}", {member: 0})
     for author in data.get("authors", []):
-        pipe.zadd(f"{key_root(prefix)}:feed:author:{author['slug']}", {member: 0})
+        pipe.zadd(f"{prefix}:feed:author:{author['slug']}", {member: 0})
 
 
 async def run_raw(url: str, prefix: str, count: int) -> None:
     client = aioredis.Redis.from_url(url)
-    stream = f"{key_root(prefix)}:articles"
+    stream = f"{prefix}:articles"
     await _create_group(client, stream)
     done = 0
     while done < count:
@@ -59,7 +57,7 @@ async def run_raw(url: str, prefix: str, count: int) -> None:
 
 async def run_faststream(url: str, prefix: str, count: int) -> None:
     client = aioredis.Redis.from_url(url)
-    stream = f"{key_root(prefix)}:articles"
+    stream = f"{prefix}:articles"
     await _create_group(client, stream)
     broker = RedisBroker(url)
     finished = asyncio.Event()
