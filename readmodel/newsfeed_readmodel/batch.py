@@ -9,7 +9,10 @@ was read (optimistic concurrency, as WATCH would) and writes nothing if one
 changed.
 
 `OpBatch` offers the subset of redis-py's pipeline methods the store and the
-projectors use, with the same signatures, so their code reads like redis-py.
+projectors use, with the same signatures, so their code reads like redis-py. It also
+collects every key the batch touches (`keys`), which the caller declares in KEYS: on a
+Redis Cluster the script then runs only where all of them are (a slot in the middle of a
+migration is refused before anything is written, never half applied).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import msgpack
+from redis.asyncio.cluster import RedisCluster
 
 from newsfeed_schemas.streams import encode_fields
 
@@ -32,6 +36,20 @@ class OpBatch:
     def __init__(self) -> None:
         self.checks: list[list[Any]] = []
         self.ops: list[list[Arg]] = []
+        self._keys: dict[str, None] = {}  # every key touched, in first-use order
+
+    @property
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def declared(self, redis: Any, anchor: str) -> list[str]:
+        """The KEYS to call the script with: every key on a cluster (where it matters), else one
+        key of the site (packing thousands of names costs ~2 µs each, for nothing on one Redis)."""
+        return (self.keys or [anchor]) if isinstance(redis, RedisCluster) else [anchor]
+
+    def _touch(self, *keys: Arg) -> None:
+        for key in keys:
+            self._keys.setdefault(key.decode() if isinstance(key, bytes) else str(key), None)
 
     @property
     def count(self) -> int:
@@ -39,12 +57,15 @@ class OpBatch:
 
     def expect(self, key: str, field: str, value: bytes | None) -> None:
         """Write nothing unless hash `key` still holds `value` in `field` (None: absent)."""
+        self._touch(key)
         self.checks.append([key, field, False if value is None else value])
 
     def argv(self) -> list[bytes]:
         return [msgpack.packb([self.checks, self.ops], use_bin_type=False)]
 
     def command(self, name: str, *args: Arg) -> None:
+        """Every command used here names its key first; DEL names only keys."""
+        self._touch(*(args if name == "DEL" else args[:1]))
         self.ops.append([name, *args])
 
     def delete(self, *names: str) -> None:
@@ -95,6 +116,7 @@ class OpBatch:
         flat: list[Arg] = []
         for field, value in fields.items():
             flat += [field, value]
+        self._touch(stream, target)
         self.ops.append(["*ACKED", stream, group, entry_id, "XADD", target, "*", *flat])
 
     def xack(self, name: str, group: str, *ids: Arg) -> None:

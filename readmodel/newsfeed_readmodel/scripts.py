@@ -14,10 +14,12 @@ once per client (EVALSHA; redis-py reloads a script Redis forgot) by the module 
 | `READ_RELATED`           | `reader`                        | a related list, its cards and their features      |
 | `DELETE_CONSUMER_IF_IDLE`| `groups`                        | XGROUP DELCONSUMER only if it holds nothing        |
 
-Every script is called with at least one key of the site in KEYS (`APPLY`: the site's
-`articles` stream or `related-state`, as an anchor), and every key it touches, in KEYS or in
-ARGV, is under the site's root `{prefix}` (`keys.py`): one hash slot, so on a Redis Cluster
-the client routes the script to the node that holds the whole site and the script stays atomic.
+Every key a script touches is under the site's root `{prefix}` (`keys.py`): one hash slot, so on
+a Redis Cluster the client routes each script to the node that holds the whole site. Scripts
+declare their keys in KEYS; `APPLY` declares every key its batch collected on a cluster (on one
+Redis only an anchor: see `batch.OpBatch.declared`), so a slot in migration refuses it before it
+writes anything. `READ_RELATED` also reads the hashes of the listed articles, names it learns
+inside the script (a read, in the same slot).
 """
 
 from __future__ import annotations

@@ -111,7 +111,8 @@ class ReadModelWriter:
                 projector.write(ops, plan)
             result.dead = self._dead_letter(ops, entries)
             ops.xack(self.keys.streams.articles, INDEXER_GROUP, *[e.stream_id for e in entries])
-            if await self._apply_script(keys=[self.keys.streams.articles], args=ops.argv()) == 1:
+            keys = ops.declared(self.redis, self.keys.streams.articles)
+            if await self._apply_script(keys=keys, args=ops.argv()) == 1:
                 return result
             result.conflicts += 1
         raise ApplyConflict(_MAX_CONFLICT_RETRIES)

@@ -112,7 +112,7 @@ class RelatedStore:
 
     async def _run(self, ops: OpBatch) -> bool:
         """Run the fenced writes; False when this process no longer holds the lease (nothing written)."""
-        return bool(await self._apply(keys=[self.keys.related_state], args=ops.argv()))
+        return bool(await self._apply(keys=ops.declared(self.redis, self.keys.related_state), args=ops.argv()))
 
     # ------------------------------------------------------------------ reading
     async def state(self) -> RelatedState:
