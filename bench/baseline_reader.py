@@ -19,24 +19,12 @@ import orjson
 import redis.asyncio as aioredis
 import uvicorn
 
+from newsfeed_readmodel.cards import CARD_FIELDS
 from newsfeed_schemas.streams import key_root
-
-CARD = (
-    "id",
-    "slug",
-    "title",
-    "excerpt",
-    "published_at",
-    "reading_time_minutes",
-    "tags",
-    "authors",
-    "feature_image",
-    "url",
-)
 
 
 def _card(document: dict[str, Any]) -> dict[str, Any]:
-    return {name: document.get(name) for name in CARD}
+    return {name: document.get(name) for name in CARD_FIELDS}
 
 
 def build(url: str, prefix: str) -> Any:
