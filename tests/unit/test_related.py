@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsfeed_readmodel.related import engine as engine_module
 from newsfeed_readmodel.related.engine import RelatedEngine
 from newsfeed_readmodel.related.features import (
     Features,
@@ -26,7 +27,7 @@ from newsfeed_readmodel.related.features import (
 )
 from newsfeed_readmodel.related.ranking import best, enters, repaired
 from newsfeed_readmodel.related.scoring import REC_ONE, ScoreSettings, pair_score, reason, recency_table
-from newsfeed_readmodel.related.vocabulary import fold_plural, vocabulary
+from newsfeed_readmodel.related.vocabulary import common_words, fold_plural, vocabulary
 
 T0 = datetime(2025, 2, 17, 18, 0, tzinfo=UTC)
 LAVROV = "Lavrov rules out territorial concessions in Ukraine peace talks with Russia and the Kremlin."
@@ -179,7 +180,14 @@ def test_best_and_enters() -> None:
 
 # ---------------------------------------------------------------- the engine
 SPECS = [ScoreSettings(k=4, min_score=0.0), ScoreSettings(k=3, min_score=0.01, half_life_hours=0)]
-_VOCABULARY = [f"w{i}" for i in range(40)]
+# Rare made-up words (kept as postings) and common English ones (kept as dense columns).
+_COMMON = ["the", "of", "said", "people", "new", "two", "where", "because", "most", "very"]
+_VOCABULARY = [f"w{i}" for i in range(30)] + _COMMON
+
+
+def test_the_vocabulary_exercises_both_ways_of_keeping_terms() -> None:
+    assert set(_COMMON) <= set(common_words("en", engine_module._COMMON_ZIPF))
+    assert not {f"w{i}" for i in range(30)} & set(common_words("en", engine_module._COMMON_ZIPF))
 
 
 def random_features(rng: random.Random) -> Features:
@@ -241,6 +249,21 @@ def test_the_lists_are_a_function_of_the_live_set(seed: int, groups: list[int], 
     rebuilt = RelatedEngine(spec)  # `newsfeed reindex --related`: everything at once
     rebuilt.apply(final)
     assert lists_of(rebuilt, set(ids)) == live
+
+
+def test_a_large_change_scored_as_one_matrix_product_gives_the_same_lists() -> None:
+    """Hundreds of articles at once (a reindex, a backfill) take the sparse-product path."""
+    rng = random.Random(11)
+    spec = SPECS[0]
+    articles = {f"a{i:03d}": random_features(rng) for i in range(engine_module._MATRIX_FROM + 20)}
+    rebuilt = RelatedEngine(spec)
+    rebuilt.apply(articles)
+    one_by_one = RelatedEngine(spec)
+    for aid, f in articles.items():
+        one_by_one.apply({aid: f})
+    expected = brute_force(articles, spec)
+    assert lists_of(rebuilt, set(articles)) == expected
+    assert lists_of(one_by_one, set(articles)) == expected
 
 
 def test_the_engine_reports_only_lists_that_changed() -> None:

@@ -4,7 +4,8 @@
 for one taken down) and returns the lists that changed. Per language (articles of different
 languages are never related) it:
 
-1. replaces the changed articles' rows (embedding matrix, term and tag postings);
+1. replaces the changed articles' rows (embedding matrix, term and tag postings; the weights
+   of the commonest words, whose postings would be the longest, as dense columns);
 2. scores each changed live article against every live article of its language, exactly
    (`scoring.py`), in blocks: its own list is the best `k` of its row, and by symmetry its
    column says which other lists it now enters;
@@ -32,6 +33,7 @@ from scipy import sparse
 from .features import Features
 from .ranking import best, repaired
 from .scoring import REC_ONE, Entry, ScoreSettings, rank_key
+from .vocabulary import common_words
 
 __all__ = ["Changes", "Lists", "RelatedEngine"]
 
@@ -41,6 +43,7 @@ Changes = dict[str, tuple[list[Entry], list[Entry]]]
 Matrix = np.ndarray[Any, np.dtype[np.float64]]
 _BLOCK = 64  # rows scored together: large enough for BLAS, small enough to keep blocks in cache
 _MATRIX_FROM = 256  # changes at least this large score shared terms as one sparse matrix product
+_COMMON_ZIPF = 600  # words this common (102 in English) are dense columns, not postings
 
 
 class _Postings:
@@ -84,8 +87,9 @@ class _Postings:
 class _Language:
     """The live articles of one language: their rows, postings and related lists."""
 
-    def __init__(self, settings: ScoreSettings) -> None:
+    def __init__(self, settings: ScoreSettings, language: str) -> None:
         self.settings = settings
+        self.column_of = {word: i for i, word in enumerate(common_words(language, _COMMON_ZIPF))}
         self.wd, self.wl, self.wg = settings.weights
         self.recency = settings.recency().astype(np.float64)
         self.decays = settings.half_life_hours > 0
@@ -98,6 +102,7 @@ class _Language:
         self.row_of: dict[str, int] = {}
         self.features: list[Features | None] = []
         self.dense = np.zeros((capacity, self.settings.dim), dtype=np.float32)
+        self.common = np.zeros((capacity, len(self.column_of)), dtype=np.float32)  # weights of common words
         self.hours = np.zeros(capacity, dtype=np.int64)
         self.known_hour = np.zeros(capacity, dtype=bool)
         self.alive = np.zeros(capacity, dtype=bool)
@@ -120,11 +125,17 @@ class _Language:
         self.hours[row] = features.hour or 0
         self.known_hour[row] = features.hour is not None
         self.alive[row] = True
-        self.terms.add(row, features.terms, features.weights)
+        rare = [(t, w) for t, w in zip(features.terms, features.weights, strict=True) if t not in self.column_of]
+        self.terms.add(row, (t for t, _ in rare), (w for _, w in rare))
+        self.common[row] = 0
+        for term, weight in zip(features.terms, features.weights, strict=True):
+            if term in self.column_of:
+                self.common[row, self.column_of[term]] = weight
         self.tags.add(row, features.tags, [1] * len(features.tags))
 
     def _grow(self, capacity: int) -> None:
         self.dense = np.resize(self.dense, (capacity, self.settings.dim))
+        self.common = np.resize(self.common, (capacity, len(self.column_of)))
         for name in ("hours", "known_hour", "alive", "last_score"):
             old = getattr(self, name)
             grown = np.zeros(capacity, dtype=old.dtype)
@@ -161,7 +172,8 @@ class _Language:
         used = len(self.ids)
         scores = (self.dense[rows] @ self.dense[:used].T).astype(np.float64) * self.wd
         if self.wl:
-            scores += self.wl * self._sparse(rows, self.terms, lambda f: (f.terms, f.weights), used)
+            common = (self.common[rows] @ self.common[:used].T).astype(np.float64)
+            scores += self.wl * (self._sparse(rows, self.terms, lambda f: (f.terms, f.weights), used) + common)
         if self.wg:
             scores += self.wg * self._sparse(rows, self.tags, lambda f: (f.tags, [1] * len(f.tags)), used)
         if self.decays:
@@ -197,8 +209,9 @@ class _Language:
         for row in rows:
             terms, weights = parts(self.features[row])
             for term, weight in zip(terms, weights, strict=True):
-                indices.append(columns[term])
-                data.append(weight)
+                if term in columns:  # common words are dense columns, not postings
+                    indices.append(columns[term])
+                    data.append(weight)
             indptr.append(len(indices))
         query = sparse.csr_matrix(
             (np.array(data, np.int64), np.array(indices, np.int64), np.array(indptr, np.int64)),
@@ -325,7 +338,7 @@ class RelatedEngine:
 
     def _language(self, language: str) -> _Language:
         if language not in self.languages:
-            self.languages[language] = _Language(self.settings)
+            self.languages[language] = _Language(self.settings, language)
         return self.languages[language]
 
     def __len__(self) -> int:
@@ -382,4 +395,4 @@ class RelatedEngine:
 
     def rows_bytes(self) -> int:
         """Bytes held by the embedding tables (the bulk of the engine's memory)."""
-        return sum(part.dense.nbytes for part in self.languages.values())
+        return sum(part.dense.nbytes + part.common.nbytes for part in self.languages.values())

@@ -73,7 +73,7 @@ class ScoreSettings:
     tag_cap: int = 8
 
     def __post_init__(self) -> None:
-        if self.dim * 127 * 127 >= 2**24:
+        if self.dim * 127 * 127 >= 2**24 or self.n_terms * 255 * 255 >= 2**24:
             raise ValueError("dense dot products would leave float32's exact range")
         wd, wl, wg = self.weights
         top = wd * self.dim * 127 * 127 + wl * self.n_terms * 255 * 255 + wg * self.tag_cap

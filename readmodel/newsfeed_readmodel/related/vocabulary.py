@@ -17,7 +17,7 @@ from functools import cache
 
 from .embedding import MODEL_DIR
 
-__all__ = ["WORD", "Vocabulary", "fold_plural", "vocabulary"]
+__all__ = ["WORD", "Vocabulary", "common_words", "fold_plural", "vocabulary"]
 
 WORD = re.compile(r"[^\W\d_]+")
 """A word: a run of letters (any script), read lower-cased."""
@@ -93,3 +93,15 @@ def vocabulary(language: str, cut: int, oov_zipf: int) -> Vocabulary:
     """The vocabulary of `language` (primary subtag: `en-GB` reads the `en` table)."""
     base = language.split("-", maxsplit=1)[0].lower()
     return Vocabulary(base, _table(base), cut=cut, oov_zipf=oov_zipf)
+
+
+@cache
+def common_words(language: str, min_zipf: int) -> tuple[str, ...]:
+    """The words of `language` at least this common (Zipf, hundredths), commonest first.
+
+    Their postings would be the longest; the related engine keeps their weights as dense
+    columns instead (a way of computing, not a setting: the scores are the same)."""
+    table = _table(language.split("-", maxsplit=1)[0].lower())
+    return tuple(
+        word for word, _ in sorted(((w, z) for w, z in table.items() if z >= min_zipf), key=lambda p: (-p[1], p[0]))
+    )
