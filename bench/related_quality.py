@@ -36,7 +36,9 @@ every contender sees the title and the text only.
 Contenders, in the same run, on the same candidates:
 
 * newsfeed blend: `RelatedEngine(ScoreSettings())`, the default (dense embedding + lexical +
-  tags + recency) chosen on another corpus and not tuned here. Every document is published at
+  tags + recency). Its two tunable choices (terms kept per article, weight of the embedding)
+  were made on BBC stories outside the sample (`bench.related_tuning`); Lee and R8 never
+  entered the choice. Every document is published at
   the same instant, so recency is inert. A list only holds articles scoring above the floor
   (`min_score`), so it can be shorter than 3: the missing places count as misses (relevance 0,
   gain 0), and the share of such short lists is printed.
@@ -214,10 +216,10 @@ def top_k(corpus: Corpus, scores: Scores) -> Ranking:
     return [[ids[j] for j in row] for row in order]
 
 
-def newsfeed(settings: ScoreSettings) -> Callable[[Corpus], Ranking]:
+def newsfeed(settings: ScoreSettings, feature_settings: FeatureSettings | None = None) -> Callable[[Corpus], Ranking]:
     def rank(corpus: Corpus) -> Ranking:
         inputs: list[Input] = [(d.title, d.text, [], "en", _PUBLISHED) for d in corpus.queries]
-        features = extract(inputs, FeatureSettings())
+        features = extract(inputs, feature_settings or FeatureSettings())
         engine = RelatedEngine(settings)
         engine.apply({d.id: f for d, f in zip(corpus.queries, features, strict=True)})
         return [[other for _, other in engine.list_of(d.id)[:K]] for d in corpus.queries]

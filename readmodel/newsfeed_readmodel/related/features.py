@@ -53,7 +53,7 @@ class FeatureSettings:
 
     max_tokens: int = 256  # tokens embedded per article
     dense_scale: float = 200.0  # the unit embedding is rounded at this scale (|x| <= 127)
-    n_terms: int = 40  # lexical terms kept per article
+    n_terms: int = 80  # lexical terms kept per article (chosen on a development corpus: bench/related_tuning.py)
     title_weight: int = 2  # a title occurrence counts this many times
     zipf_cut: int = 900  # idf = cut - zipf (hundredths); zipf >= cut: a stop word
     oov_zipf: int = 100  # zipf of a word the table lacks
