@@ -170,15 +170,17 @@ class _Language:
     def _scores(self, rows: list[int]) -> Matrix:
         """Exact scores of `rows` against every row (dead rows and the row itself: -inf)."""
         used = len(self.ids)
-        scores = (self.dense[rows] @ self.dense[:used].T).astype(np.float64) * self.wd
+        scores = np.multiply(self.dense[rows] @ self.dense[:used].T, float(self.wd), dtype=np.float64)
         if self.wl:
-            common = (self.common[rows] @ self.common[:used].T).astype(np.float64)
-            scores += self.wl * (self._sparse(rows, self.terms, lambda f: (f.terms, f.weights), used) + common)
+            lexical = self._sparse(rows, self.terms, lambda f: (f.terms, f.weights), used)
+            lexical += self.common[rows] @ self.common[:used].T
+            lexical *= self.wl
+            scores += lexical
         if self.wg:
             scores += self.wg * self._sparse(rows, self.tags, lambda f: (f.tags, [1] * len(f.tags)), used)
         if self.decays:
             gap = np.abs(self.hours[rows][:, None] - self.hours[None, :used])
-            gap = np.minimum(gap, self.settings.max_hours)
+            np.minimum(gap, self.settings.max_hours, out=gap)
             gap[~self.known_hour[rows]] = 0
             gap[:, ~self.known_hour[:used]] = 0
             scores *= self.recency[gap]

@@ -59,7 +59,7 @@ class ScoreSettings:
     """The blend; changing one setting means recomputing every list (`newsfeed reindex --related`)."""
 
     k: int = 20  # links kept per article (the API serves up to 20)
-    min_score: float = 0.1  # below this an article is not related (unrelated news scores ~0.03)
+    min_score: float = 0.1  # at or below this an article is not related (see docs/related.md)
     w_dense: float = 0.25  # weight of the embedding cosine
     w_lexical: float = 0.75  # weight of the shared-terms cosine
     w_tag: float = 0.05  # per shared tag
