@@ -99,22 +99,24 @@ def term_weights(
     title: str, text: str, language: str, settings: FeatureSettings
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """The `n_terms` strongest terms of an article and their integer weights (1..255)."""
-    words = vocabulary(language, settings.zipf_cut, settings.oov_zipf)
+    term_of = vocabulary(language, settings.zipf_cut, settings.oov_zipf).term
     title_words = WORD.findall(title.lower())[: settings.max_words]
     body_words = WORD.findall(text[: settings.max_words * 40].lower())[: max(0, settings.max_words - len(title_words))]
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     idf: dict[str, int] = {}
     for weight, seq in ((settings.title_weight, title_words), (1, body_words)):
         for word, count in Counter(seq).items():
-            found = words.term(word)
+            found = term_of(word)
             if found is not None:
-                counts[found[0]] += weight * count
-                idf[found[0]] = found[1]
+                term = found[0]
+                counts[term] = counts.get(term, 0) + weight * count
+                idf[term] = found[1]
     if not counts:
         return (), ()
     tf = _tf_table()
-    raw = sorted(((tf[min(c, _TF_CAP)] * idf[t], t) for t, c in counts.items()), key=lambda p: (-p[0], p[1]))
-    raw = raw[: settings.n_terms]
+    # (-weight, term) tuples sort into the list's order (strongest first, then by term) without a key
+    ranked = sorted([(-tf[c if c <= _TF_CAP else _TF_CAP] * idf[t], t) for t, c in counts.items()])
+    raw = [(-negative, t) for negative, t in ranked[: settings.n_terms]]
     norm = math.sqrt(sum(w * w for w, _ in raw))  # an exact integer sum, one correctly rounded root
     kept = [(t, round(w * settings.lex_scale / norm)) for w, t in raw]
     kept = [(t, q) for t, q in kept if q > 0]
