@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
 
 from bench.corpus import Corpus
+from newsfeed_readmodel.keys import Keys
 from newsfeed_schemas.streams import encode_fields, key_root
 
 __all__ = ["preload", "run_indexing"]
@@ -61,8 +62,10 @@ async def drain_rate(
     commands: list[list[str]],
     timeout_s: float,
     env: dict[str, str] | None = None,
+    work: str | None = None,
 ) -> dict[str, Any]:
-    """Start `commands`, time from the first delivery until the group has caught up."""
+    """Start `commands`, time from the first delivery until the group has caught up (and, when
+    `work` names the related-work stream, until the related lists account for every article)."""
     environment = {**os.environ, **(env or {})}
     processes = [
         subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment) for c in commands
@@ -77,7 +80,8 @@ async def drain_rate(
                 undelivered, pending = state
                 if first_delivery is None and undelivered < total:
                     first_delivery = now
-                if first_delivery is not None and undelivered == 0 and pending == 0:
+                related_lag = await client.xlen(work) if work is not None else 0
+                if first_delivery is not None and undelivered == 0 and pending == 0 and related_lag == 0:
                     seconds = now - first_delivery
                     return {"events": total, "seconds": round(seconds, 2), "rate_per_s": round(total / seconds)}
             await asyncio.sleep(0.02)
@@ -172,6 +176,7 @@ async def run_indexing(url: str, count: int, fs_count: int, *, related_count: in
                     commands,
                     900,
                     env={"NEWSFEED_RELATED_ENABLED": "true" if related else "false"},
+                    work=Keys(prefix).related_work if related else None,
                 )
     finally:
         await client.aclose()
