@@ -266,6 +266,31 @@ def test_a_large_change_scored_as_one_matrix_product_gives_the_same_lists() -> N
     assert lists_of(one_by_one, set(articles)) == expected
 
 
+def test_terms_moved_to_dense_columns_as_they_spread_give_the_same_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A term posted for many rows becomes a dense column mid-history (as in a language without a
+    frequency table): the lists stay those of brute force, applied in groups or all at once."""
+    monkeypatch.setattr(engine_module, "_PROMOTE_FROM", 3)
+    monkeypatch.setattr(engine_module, "_PROMOTE_SHARE", 32)
+    for seed in range(8):
+        rng = random.Random(seed)
+        ids = [f"a{i:02d}" for i in range(24)]
+        history = [(rng.choice(ids), None if rng.random() < 0.25 else random_features(rng)) for _ in range(90)]
+        final: dict[str, Features] = {}
+        for aid, f in history:
+            final.pop(aid, None) if f is None else final.__setitem__(aid, f)
+        spec = SPECS[seed % 2]
+        engine, start = RelatedEngine(spec), 0
+        while start < len(history):
+            size = rng.randint(1, 12)
+            engine.apply(dict(history[start : start + size]))
+            start += size
+        assert len(engine.languages["en"].column_of) > len(common_words("en", engine_module._COMMON_ZIPF))
+        assert lists_of(engine, set(ids)) == brute_force(final, spec)
+        restored = RelatedEngine(spec)
+        restored.restore(final, brute_force(final, spec))
+        assert restored.apply({aid: final.get(aid) for aid in ids[:5]}) == {}
+
+
 def test_the_engine_reports_only_lists_that_changed() -> None:
     rng = random.Random(3)
     engine = RelatedEngine(SPECS[0])

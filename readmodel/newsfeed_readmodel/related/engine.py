@@ -5,7 +5,8 @@ for one taken down) and returns the lists that changed. Per language (articles o
 languages are never related) it:
 
 1. replaces the changed articles' rows (embedding matrix, term and tag postings; the weights
-   of the commonest words, whose postings would be the longest, as dense columns);
+   of the commonest words, whose postings would be the longest, as dense columns: the words the
+   frequency table calls common, and any term found in a large share of the rows);
 2. scores each changed live article against every live article of its language, exactly
    (`scoring.py`), in blocks: its own list is the best `k` of its row, and by symmetry its
    column says which other lists it now enters;
@@ -44,6 +45,8 @@ Matrix = np.ndarray[Any, np.dtype[np.float64]]
 _BLOCK = 64  # rows scored together: large enough for BLAS, small enough to keep blocks in cache
 _MATRIX_FROM = 256  # changes at least this large score shared terms as one sparse matrix product
 _COMMON_ZIPF = 600  # words this common (102 in English) are dense columns, not postings
+_PROMOTE_SHARE = 8  # a term posted for more than 1/8 of the rows (and more than _PROMOTE_FROM)
+_PROMOTE_FROM = 512  # becomes a dense column too: what a language without a frequency table needs
 
 
 class _Postings:
@@ -132,6 +135,24 @@ class _Language:
             if term in self.column_of:
                 self.common[row, self.column_of[term]] = weight
         self.tags.add(row, features.tags, [1] * len(features.tags))
+
+    def _promote(self, terms: Iterable[str]) -> None:
+        """Move terms whose postings hold a large share of the rows to dense columns.
+
+        Which terms are columns only decides how a score is computed, never its value (the
+        column products are exact), so promoting in any order or at any time changes no list."""
+        limit = max(_PROMOTE_FROM, len(self.ids) // _PROMOTE_SHARE)
+        promoted = [t for t in sorted(set(terms)) if len(self.terms.rows.get(t, ())) > limit]
+        if not promoted:
+            return
+        first = self.common.shape[1]
+        grown = np.zeros((self.common.shape[0], first + len(promoted)), dtype=np.float32)
+        grown[:, :first] = self.common
+        for column, term in enumerate(promoted, start=first):
+            rows = np.frombuffer(self.terms.rows.pop(term), dtype=np.int64)
+            grown[rows, column] = np.frombuffer(self.terms.weights.pop(term), dtype=np.int64)
+            self.column_of[term] = column
+        self.common = grown
 
     def _grow(self, capacity: int) -> None:
         self.dense = np.resize(self.dense, (capacity, self.settings.dim))
@@ -250,6 +271,7 @@ class _Language:
         for aid, features in changes.items():
             if features is not None:
                 self._add_row(aid, features)
+        self._promote(t for f in changes.values() if f is not None for t in f.terms)
         arrived = sorted(aid for aid, f in changes.items() if f is not None)
         if len(arrived) >= _MATRIX_FROM:  # one sparse product beats gathering postings row by row
             used = len(self.ids)
@@ -281,6 +303,7 @@ class _Language:
     def restore(self, features: Mapping[str, Features], lists: Lists) -> None:
         for aid, f in features.items():
             self._add_row(aid, f)
+        self._promote(t for f in features.values() for t in f.terms)
         for aid in features:
             entries = lists.get(aid)
             if entries:
