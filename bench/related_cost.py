@@ -5,6 +5,8 @@
 
 Articles are English-like (`tests/related_corpus.py`): words drawn by their real frequency,
 plus the words of one of 300 topics (so related lists are not noise), 300-700 words, 1-3 tags.
+`--words made-up` takes the articles `bench.run` indexes instead (`bench/corpus.py`: made-up
+words the frequency table does not know, as text in a language without a table would be).
 Measured, in one process, on the engine the related maintainer runs (`RelatedEngine`):
 
 * features: articles/s through `extract` (done once per article, in the content worker);
@@ -27,12 +29,15 @@ import asyncio
 import statistics
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import redis.asyncio as aioredis
 from tests.redis_server import RedisServer
 from tests.related_corpus import EnglishLike
 
+from bench.corpus import Corpus
+from newsfeed_readmodel.content import prepare
 from newsfeed_readmodel.keys import Keys
 from newsfeed_readmodel.related.engine import RelatedEngine
 from newsfeed_readmodel.related.features import Features, FeatureSettings, Input, encode_features, extract
@@ -48,12 +53,25 @@ def rss_bytes() -> int:
     return 0
 
 
-def article(source: EnglishLike, index: int) -> Input:
+class MadeUpWords:
+    """The articles of `bench/corpus.py` (what `bench.run` indexes): 500 made-up words drawn from a
+    Zipf vocabulary that the English frequency table does not know, as in a language without one."""
+
+    def __init__(self) -> None:
+        self.corpus = Corpus(seed=11)
+
+    def parts(self, index: int) -> tuple[str, str, list[str], datetime]:
+        data = self.corpus.article(index)
+        published = datetime.fromisoformat(data["published_at"].replace("Z", "+00:00"))
+        return data["title"], prepare(data["html"], None).text, [t["slug"] for t in data["tags"]], published
+
+
+def article(source: EnglishLike | MadeUpWords, index: int) -> Input:
     title, text, tags, published = source.parts(index)
     return (title, text, tags, "en", published)
 
 
-def featurise(source: EnglishLike, count: int) -> tuple[list[Features], float]:
+def featurise(source: EnglishLike | MadeUpWords, count: int) -> tuple[list[Features], float]:
     settings = FeatureSettings()
     out: list[Features] = []
     began = time.perf_counter()
@@ -134,9 +152,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 articles only")
     parser.add_argument("--samples", type=int, default=30, help="single new articles timed at each size")
+    parser.add_argument(
+        "--words",
+        choices=("english", "made-up"),
+        default="english",
+        help="English-like articles, or bench/corpus.py's made-up words (default: %(default)s)",
+    )
     args = parser.parse_args()
     sizes = (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)
-    source = EnglishLike()
+    source = EnglishLike() if args.words == "english" else MadeUpWords()
     features, per_second = featurise(source, max(sizes) + args.samples + BATCH)
     print(f"features: {per_second:,.0f} articles/s (extract, one process)")
     results = {size: at_size(features, size, args.samples) for size in sizes}

@@ -45,7 +45,7 @@ Matrix = np.ndarray[Any, np.dtype[np.float64]]
 _BLOCK = 64  # rows scored together: large enough for BLAS, small enough to keep blocks in cache
 _MATRIX_FROM = 256  # changes at least this large score shared terms as one sparse matrix product
 _COMMON_ZIPF = 600  # words this common (102 in English) are dense columns, not postings
-_PROMOTE_SHARE = 8  # a term posted for more than 1/8 of the rows (and more than _PROMOTE_FROM)
+_PROMOTE_SHARE = 32  # a term posted for more than 1/32 of the rows (and more than _PROMOTE_FROM)
 _PROMOTE_FROM = 512  # becomes a dense column too: what a language without a frequency table needs
 
 
