@@ -191,7 +191,7 @@ class _Language:
     def _scores(self, rows: list[int]) -> Matrix:
         """Exact scores of `rows` against every row (dead rows and the row itself: -inf)."""
         used = len(self.ids)
-        scores = np.multiply(self.dense[rows] @ self.dense[:used].T, float(self.wd), dtype=np.float64)
+        scores: Matrix = np.multiply(self.dense[rows] @ self.dense[:used].T, float(self.wd), dtype=np.float64)
         if self.wl:
             lexical = self._sparse(rows, self.terms, lambda f: (f.terms, f.weights), used)
             lexical += self.common[rows] @ self.common[:used].T
