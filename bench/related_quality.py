@@ -195,12 +195,20 @@ def read_text(path: Path) -> str:
         return raw.decode("latin-1")
 
 
+def bbc_rows(cache: Path) -> list[tuple[str, str]]:
+    """Every BBC News story as (category, raw text), in file order."""
+    return [(path.parent.name, read_text(path)) for path in sorted((cache / "bbc").glob("*/*.txt"))]
+
+
+def bbc_doc(doc_id: str, label: str, raw: str) -> Doc:
+    """A BBC story: the first line is its headline."""
+    title, _, text = raw.strip().partition("\n")
+    return Doc(doc_id, title.strip(), text.strip(), label)
+
+
 def bbc(cache: Path, size: int) -> Corpus:
-    rows = [(path.parent.name, read_text(path)) for path in sorted((cache / "bbc").glob("*/*.txt"))]
-    docs = []
-    for i, (label, raw) in enumerate(stratified(rows, size)):
-        title, _, text = raw.strip().partition("\n")
-        docs.append(Doc(f"bbc-{i:05d}", title.strip(), text.strip(), label))
+    rows = bbc_rows(cache)
+    docs = [bbc_doc(f"bbc-{i:05d}", label, raw) for i, (label, raw) in enumerate(stratified(rows, size))]
     return labelled(f"BBC News: stratified sample of {len(docs):,} of {len(rows):,} (seed {SEED})", docs)
 
 

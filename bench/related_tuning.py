@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.quality_corpora import DEFAULT_CACHE, fetch
-from bench.related_quality import SEED, Corpus, Doc, bm25, labelled, newsfeed, read_text, run, stratified
+from bench.related_quality import SEED, Corpus, bbc_doc, bbc_rows, bm25, labelled, newsfeed, run, stratified
 from newsfeed_readmodel.related.engine import RelatedEngine
 from newsfeed_readmodel.related.features import FeatureSettings, extract
 from newsfeed_readmodel.related.scoring import ScoreSettings
@@ -38,12 +38,10 @@ SAMPLED = 1000  # the size bench.related_quality samples by default
 
 def development(cache: Path) -> Corpus:
     """The BBC News stories outside bench.related_quality's sample."""
-    rows = [(path.parent.name, read_text(path)) for path in sorted((cache / "bbc").glob("*/*.txt"))]
+    rows = bbc_rows(cache)
     sampled = {text for _, text in stratified(rows, SAMPLED, SEED)}
-    docs = []
-    for i, (label, raw) in enumerate(row for row in rows if row[1] not in sampled):
-        title, _, text = raw.strip().partition("\n")
-        docs.append(Doc(f"dev-{i:05d}", title.strip(), text.strip(), label))
+    unseen = (row for row in rows if row[1] not in sampled)
+    docs = [bbc_doc(f"dev-{i:05d}", label, raw) for i, (label, raw) in enumerate(unseen)]
     return labelled(f"BBC News outside the reported sample: {len(docs):,} stories", docs)
 
 

@@ -11,9 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .redis import is_cluster
 
-__all__ = ["DEFAULT_REDIS_URL", "RedisSettings"]
+__all__ = ["DEFAULT_REDIS_URL", "PREFIX_PATTERN", "RedisSettings"]
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+PREFIX_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+"""What a site's key and stream prefix may be."""
 
 
 class RedisSettings(BaseSettings):
@@ -22,7 +24,7 @@ class RedisSettings(BaseSettings):
     redis_url: str = Field(default=DEFAULT_REDIS_URL, validation_alias="REDIS_URL")
     prefix: str = Field(
         default="newsfeed",
-        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        pattern=PREFIX_PATTERN,
         description="Key and stream prefix, so several sites can share one Redis.",
     )
     redis_cluster: bool | None = Field(

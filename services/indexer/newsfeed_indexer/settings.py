@@ -14,11 +14,9 @@ from newsfeed_readmodel.announcements import CHANGES_MAXLEN
 from newsfeed_readmodel.related.features import FeatureSettings
 from newsfeed_readmodel.related.scoring import ScoreSettings
 from newsfeed_readmodel.related.settings import RelatedSettings
-from newsfeed_runtime.settings import RedisSettings
+from newsfeed_runtime.settings import PREFIX_PATTERN, RedisSettings
 
 __all__ = ["IndexerSettings", "default_consumer_name"]
-
-_PREFIX = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def default_consumer_name() -> str:
@@ -78,7 +76,7 @@ class IndexerSettings(RedisSettings):
         """The sites this process indexes: `sites` when given, else `prefix`."""
         named = [p.strip() for p in self.sites.split(",") if p.strip()]
         for prefix in named:
-            if not _PREFIX.fullmatch(prefix):
+            if not re.match(PREFIX_PATTERN, prefix):
                 raise ValueError(f"not a prefix: {prefix!r} (letters, digits, '_', '.', '-'; at most 64)")
         return list(dict.fromkeys(named)) or [self.prefix]
 
