@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import signal
 import time
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -44,6 +45,7 @@ _STARTUP_S = 60.0
 
 def _serve(connection: Connection, related: tuple[FeatureSettings, str] | None) -> None:
     """The child: say it is ready, then prepare each list of jobs it receives, until it receives None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is for the parent, which stops it
     if related is not None:
         extract([("warm up", "the model loads before the first batch", [], related[1], None)], related[0])
     connection.send("ready")
