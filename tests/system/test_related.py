@@ -113,3 +113,17 @@ async def test_related_changes_announce_every_changed_list_once(system: System) 
     latest = {c["article_id"]: c for c in (decode_fields(f) for _, f in entries)}
     assert latest["talks"]["related"] == []
     assert latest["lavrov"]["related"] == []
+
+
+async def test_many_distinct_language_tags_are_applied_and_related_within_each(system: System) -> None:
+    """A CMS (or an attacker with a token) may send any BCP 47 tag: hundreds of languages at once are
+    applied like any other articles, and articles are still related only within their own language."""
+    tags = [f"q{a}{b}" for a in "abcdefghijklmnop" for b in "abcdefghijklmnopqrst"]  # 320 languages
+    batch = [story(f"alone-{tag}", f"Report {tag}", UKRAINE, minutes=i, language=tag) for i, tag in enumerate(tags)]
+    batch += [story(f"pair-{n}", "Lavrov and Ukraine", UKRAINE, minutes=400 + n, language="qzz-Latn") for n in (1, 2)]
+    response = await system.http.post("/v1/events/batch", json=batch)
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json()["results"]] == [202] * len(batch), response.text
+    await system.caught_up(timeout=60)
+    assert await related_ids(system, "pair-1") == ["pair-2"]
+    assert await related_ids(system, "alone-qaa") == []

@@ -7,6 +7,7 @@ order and grouping of the same changes, the lists equal a brute-force ranking of
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -289,6 +290,24 @@ def test_terms_moved_to_dense_columns_as_they_spread_give_the_same_lists(monkeyp
         restored = RelatedEngine(spec)
         restored.restore(final, brute_force(final, spec))
         assert restored.apply({aid: final.get(aid) for aid in ids[:5]}) == {}
+
+
+def test_thousands_of_language_tags_cost_per_article_not_per_language() -> None:
+    """A CMS may send any BCP 47 tag: every language without a frequency table shares one
+    vocabulary, a language's tables start small, and articles of one language still relate."""
+    assert vocabulary("qq", 900, 100) is vocabulary("zz-Latn", 900, 100)
+    assert vocabulary("en-GB", 900, 100) is vocabulary("en", 900, 100)
+    assert vocabulary("qq", 900, 100).term("the") is not None  # no table: every word is a term
+    rng = random.Random(9)
+    spec = SPECS[0]
+    engine = RelatedEngine(spec)
+    alone = {f"a{i}": replace(random_features(rng), language=f"l{i}") for i in range(2000)}
+    engine.apply(alone)
+    assert engine.rows_bytes() <= len(alone) * 8 * 1024  # a fixed 1,024-row start would be ~1.4 MB each
+    assert not any(engine.list_of(aid) for aid in alone)  # each alone in its language
+    joining = {aid: replace(random_features(rng), language="l7") for aid in ("b1", "b2")}
+    engine.apply(joining)
+    assert lists_of(engine, {"a7", *joining}) == brute_force({"a7": alone["a7"], **joining}, spec)
 
 
 def test_the_engine_reports_only_lists_that_changed() -> None:

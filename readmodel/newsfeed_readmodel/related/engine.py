@@ -26,6 +26,7 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,15 @@ _MATRIX_FROM = 256  # changes at least this large score shared terms as one spar
 _COMMON_ZIPF = 600  # words this common (102 in English) are dense columns, not postings
 _PROMOTE_SHARE = 32  # a term posted for more than 1/32 of the rows (and more than _PROMOTE_FROM)
 _PROMOTE_FROM = 512  # becomes a dense column too: what a language without a frequency table needs
+_FIRST_ROWS = 4  # a language's tables start this small and double: a CMS may send many languages
+
+
+@cache
+def _recency_factors(settings: ScoreSettings) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """The recency table as floats, shared by every language."""
+    factors = settings.recency().astype(np.float64)
+    factors.setflags(write=False)
+    return factors
 
 
 class _Postings:
@@ -94,9 +104,9 @@ class _Language:
         self.settings = settings
         self.column_of = {word: i for i, word in enumerate(common_words(language, _COMMON_ZIPF))}
         self.wd, self.wl, self.wg = settings.weights
-        self.recency = settings.recency().astype(np.float64)
+        self.recency = _recency_factors(settings)
         self.decays = settings.half_life_hours > 0
-        self._reset(capacity=1024)
+        self._reset(capacity=_FIRST_ROWS)
         self.lists: Lists = {}
         self.holders: dict[str, set[str]] = defaultdict(set)  # id -> ids whose lists hold it
 
@@ -174,7 +184,7 @@ class _Language:
         if used < 1024 or live * 3 > used * 2:
             return
         rows = [(aid, f) for aid, f in zip(self.ids, self.features, strict=True) if aid is not None and f is not None]
-        self._reset(capacity=max(1024, 2 * live))
+        self._reset(capacity=max(_FIRST_ROWS, 2 * live))
         for aid, features in rows:
             self._add_row(aid, features)
             self._mark_last(aid)
@@ -360,6 +370,9 @@ class RelatedEngine:
         # Lists stored for articles that are not live (any more) when the engine was restored:
         # removed (or replaced) when a change names the article.
         self.orphans: Lists = {}
+        # After a restore, stored lists of one language may hold an article of another (or none):
+        # id -> those languages, so that a change of the article removes it there too.
+        self.strays: dict[str, set[str]] = {}
 
     def _language(self, language: str) -> _Language:
         if language not in self.languages:
@@ -388,9 +401,8 @@ class RelatedEngine:
             if was is not None and (features is None or features.language != was):
                 by_language[was][aid] = None
             now = features.language if features is not None else None
-            for language, part in self.languages.items():  # stored lists of another language may
-                if language != now and aid in part.holders:  # still hold it (after a restore)
-                    by_language[language].setdefault(aid, None)
+            for language in sorted(self.strays.pop(aid, set()) - {now}):
+                by_language[language].setdefault(aid, None)
             if features is not None:
                 by_language[features.language][aid] = features
                 self.language_of[aid] = features.language
@@ -417,6 +429,10 @@ class RelatedEngine:
             self.language_of[aid] = features[aid].language
         for language, ids in by_language.items():
             self._language(language).restore({aid: features[aid] for aid in ids}, lists)
+        for language, part in self.languages.items():
+            for held in part.holders:
+                if self.language_of.get(held) != language:
+                    self.strays.setdefault(held, set()).add(language)
 
     def rows_bytes(self) -> int:
         """Bytes held by the embedding tables (the bulk of the engine's memory)."""

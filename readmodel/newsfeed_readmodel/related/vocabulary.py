@@ -71,37 +71,56 @@ class Vocabulary:
         return found
 
 
-def _read_table(language: str) -> dict[str, int]:
-    path = MODEL_DIR / f"zipf_{language}.tsv.gz"
-    if not path.exists():
-        return {}
+@cache
+def _shipped() -> frozenset[str]:
+    """The languages a frequency table ships for."""
+    names = (path.name for path in MODEL_DIR.glob("zipf_*.tsv.gz"))
+    return frozenset(name.removeprefix("zipf_").removesuffix(".tsv.gz") for name in names)
+
+
+def _table_key(language: str) -> str:
+    """The table a language reads: its primary subtag's, or "" (none) when no table ships for it.
+
+    Every language without a table behaves the same, so they share one vocabulary: any number
+    of distinct language tags (a CMS may send thousands) costs one cache entry, not one each."""
+    base = language.split("-", maxsplit=1)[0].lower()
+    return base if base in _shipped() else ""
+
+
+@cache
+def _table(key: str) -> dict[str, int]:
+    """word -> Zipf frequency (hundredths) from the shipped table `key` ("": none, empty)."""
     table: dict[str, int] = {}
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
+    if not key:
+        return table
+    with gzip.open(MODEL_DIR / f"zipf_{key}.tsv.gz", "rt", encoding="utf-8") as lines:
         for line in lines:
             word, _, zipf = line.rstrip("\n").partition("\t")
             table[word] = int(zipf)
     return table
 
 
-@cache
-def _table(language: str) -> dict[str, int]:
-    return _read_table(language)
-
-
-@cache
 def vocabulary(language: str, cut: int, oov_zipf: int) -> Vocabulary:
     """The vocabulary of `language` (primary subtag: `en-GB` reads the `en` table)."""
-    base = language.split("-", maxsplit=1)[0].lower()
-    return Vocabulary(base, _table(base), cut=cut, oov_zipf=oov_zipf)
+    return _vocabulary(_table_key(language), cut, oov_zipf)
 
 
 @cache
+def _vocabulary(key: str, cut: int, oov_zipf: int) -> Vocabulary:
+    return Vocabulary(key, _table(key), cut=cut, oov_zipf=oov_zipf)
+
+
 def common_words(language: str, min_zipf: int) -> tuple[str, ...]:
     """The words of `language` at least this common (Zipf, hundredths), commonest first.
 
     Their postings would be the longest; the related engine keeps their weights as dense
     columns instead (a way of computing, not a setting: the scores are the same)."""
-    table = _table(language.split("-", maxsplit=1)[0].lower())
+    return _common_words(_table_key(language), min_zipf)
+
+
+@cache
+def _common_words(key: str, min_zipf: int) -> tuple[str, ...]:
+    table = _table(key)
     return tuple(
         word for word, _ in sorted(((w, z) for w, z in table.items() if z >= min_zipf), key=lambda p: (-p[1], p[0]))
     )
