@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,9 @@ from newsfeed_indexer.settings import IndexerSettings
 from newsfeed_publisher.settings import PublisherSettings
 from tests.redis_server import RedisServer
 from tests.waiting import eventually
+
+_GRACE_S = 10  # open connections (a live-updates stream) get this long to finish at a stop
+_STOP_BOUND_S = 45  # the whole stop: the grace, the indexer's shutdown timeout (10 s), the rest
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +55,14 @@ class RunningApp:
     def __init__(self, app: FastAPI) -> None:
         self.port = free_port()
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                lifespan="on",
+                timeout_graceful_shutdown=_GRACE_S,  # as `newsfeed up`: open streams do not hold the stop
+            )
         )
         self.task: asyncio.Task[None] | None = None
 
@@ -70,9 +81,18 @@ class RunningApp:
         return self.server.started
 
     async def __aexit__(self, *exc: object) -> None:
+        """Stop the server; a stop that outlasts its bound fails the test instead of hanging the run."""
         self.server.should_exit = True
-        if self.task is not None:
-            await self.task
+        if self.task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self.task), _STOP_BOUND_S)
+        except TimeoutError:
+            self.server.force_exit = True
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+            raise AssertionError(f"the app did not stop within {_STOP_BOUND_S} s") from None
 
 
 @dataclass

@@ -47,12 +47,12 @@ class RedisServer:
         self.extra = extra
         self.tls = tls
         self.password: str | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def tls_port(self) -> int:
         """With `tls=True` the server listens with TLS only, on `port`."""
         return self.port
-        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -80,7 +80,7 @@ class RedisServer:
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_s
         client = redis.Redis(
-            port=self.port, socket_connect_timeout=0.2, password=self.password, ssl=self.tls, ssl_cert_reqs=None
+            port=self.port, socket_connect_timeout=0.2, password=self.password, ssl=self.tls, ssl_cert_reqs="none"
         )
         try:
             while True:
