@@ -53,9 +53,11 @@ def main(size: int) -> None:
     parts: dict[str, Callable[[], Any]] = {
         "whole block (all of the below and the sums)": lambda: part._scores(rows),
         "embedding product (BLAS)": lambda: part.dense[rows] @ part.dense[:used].T,
-        "common-word product (BLAS)": lambda: part.common[rows] @ part.common[:used].T,
-        "other terms over their postings": lambda: part._sparse(rows, part.terms, lambda f: (f.terms, f.weights), used),
-        "shared tags": lambda: part._sparse(rows, part.tags, lambda f: (f.tags, [1] * len(f.tags)), used),
+        "common-word product (BLAS)": lambda: part.terms.columns[rows] @ part.terms.columns[:used].T,
+        "other terms over their postings": lambda: part._sparse(
+            rows, part.terms.postings, lambda f: (f.terms, f.weights), used
+        ),
+        "shared tags": lambda: part._sparse(rows, part.tags.postings, lambda f: (f.tags, [1] * len(f.tags)), used),
         "recency factor": recency,
         "lists entered (compare with last places)": lambda: np.argwhere(scores >= part.last_score[:used][None, :]),
         "own top 20 of each row": lambda: [part._best_of(row) for row in scores],
@@ -65,7 +67,7 @@ def main(size: int) -> None:
     for name, run in parts.items():
         seconds = best_of(3, run)
         print(f"| {name} | {seconds * 1000:.1f} | {seconds * 1000 / _BLOCK:.2f} |")
-    postings = [len(part.terms.rows.get(term, ())) for f in features[size:] for term in f.terms]
+    postings = [len(part.terms.postings.rows.get(term, ())) for f in features[size:] for term in f.terms]
     print(f"\nmean postings read per term (common words excluded): {np.mean(postings):,.0f}")
 
 

@@ -267,9 +267,12 @@ def test_a_large_change_scored_as_one_matrix_product_gives_the_same_lists() -> N
     assert lists_of(one_by_one, set(articles)) == expected
 
 
-def test_terms_moved_to_dense_columns_as_they_spread_give_the_same_lists(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A term posted for many rows becomes a dense column mid-history (as in a language without a
-    frequency table): the lists stay those of brute force, applied in groups or all at once."""
+def test_terms_and_tags_moved_to_dense_columns_as_they_spread_give_the_same_lists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A term or tag posted for many rows becomes a dense column mid-history (the common words of a
+    language without a frequency table, a section tag on most articles): the lists stay those of
+    brute force, applied in groups or all at once."""
     monkeypatch.setattr(engine_module, "_PROMOTE_FROM", 3)
     monkeypatch.setattr(engine_module, "_PROMOTE_SHARE", 32)
     for seed in range(8):
@@ -285,7 +288,8 @@ def test_terms_moved_to_dense_columns_as_they_spread_give_the_same_lists(monkeyp
             size = rng.randint(1, 12)
             engine.apply(dict(history[start : start + size]))
             start += size
-        assert len(engine.languages["en"].column_of) > len(common_words("en", engine_module._COMMON_ZIPF))
+        assert len(engine.languages["en"].terms.column_of) > len(common_words("en", engine_module._COMMON_ZIPF))
+        assert engine.languages["en"].tags.column_of  # "a", "b", "c" are on many rows
         assert lists_of(engine, set(ids)) == brute_force(final, spec)
         restored = RelatedEngine(spec)
         restored.restore(final, brute_force(final, spec))

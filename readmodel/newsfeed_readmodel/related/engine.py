@@ -4,9 +4,10 @@
 for one taken down) and returns the lists that changed. Per language (articles of different
 languages are never related) it:
 
-1. replaces the changed articles' rows (embedding matrix, term and tag postings; the weights
-   of the commonest words, whose postings would be the longest, as dense columns: the words the
-   frequency table calls common, and any term found in a large share of the rows);
+1. replaces the changed articles' rows (embedding matrix, term and tag postings; where
+   postings would be the longest, dense columns instead: the words the frequency table calls
+   common, and any term or tag found in a large share of the rows, such as a section tag that
+   most articles carry);
 2. scores each changed live article against every live article of its language, exactly
    (`scoring.py`), in blocks: its own list is the best `k` of its row, and by symmetry its
    column says which other lists it now enters;
@@ -46,8 +47,9 @@ Matrix = np.ndarray[Any, np.dtype[np.float64]]
 _BLOCK = 64  # rows scored together: large enough for BLAS, small enough to keep blocks in cache
 _MATRIX_FROM = 256  # changes at least this large score shared terms as one sparse matrix product
 _COMMON_ZIPF = 600  # words this common (102 in English) are dense columns, not postings
-_PROMOTE_SHARE = 32  # a term posted for more than 1/32 of the rows (and more than _PROMOTE_FROM)
-_PROMOTE_FROM = 512  # becomes a dense column too: what a language without a frequency table needs
+_PROMOTE_SHARE = 32  # a term or tag posted for more than 1/32 of the rows (and more than _PROMOTE_FROM)
+_PROMOTE_FROM = 512  # becomes a dense column too: the common words of a language without a
+# frequency table, the section tags most articles carry
 _FIRST_ROWS = 4  # a language's tables start this small and double: a CMS may send many languages
 
 
@@ -97,12 +99,64 @@ class _Postings:
         return np.concatenate(rows), np.concatenate(products)
 
 
+class _Weighted:
+    """The weights of one kind of key (terms, or tags) for every row: rare keys as postings, keys
+    found in many rows as dense float32 columns (one BLAS product instead of long postings).
+
+    Which keys are columns only decides how a score is computed, never its value (the column
+    products are exact integers), so promoting in any order or at any time changes no list."""
+
+    def __init__(self, columns: Iterable[str] = ()) -> None:
+        self.column_of = {key: i for i, key in enumerate(columns)}
+        self.reset(capacity=0)
+
+    def reset(self, capacity: int) -> None:
+        """No rows; the columns kept (a compaction re-adds the rows)."""
+        self.postings = _Postings()
+        self.columns = np.zeros((capacity, len(self.column_of)), dtype=np.float32)
+
+    def grow(self, capacity: int) -> None:
+        self.columns = np.resize(self.columns, (capacity, len(self.column_of)))
+
+    def add(self, row: int, keys: Iterable[str], weights: Iterable[int]) -> None:
+        self.columns[row] = 0
+        rare: list[tuple[str, int]] = []
+        for key, weight in zip(keys, weights, strict=True):
+            column = self.column_of.get(key)
+            if column is None:
+                rare.append((key, weight))
+            else:
+                self.columns[row, column] = weight
+        self.postings.add(row, (k for k, _ in rare), (w for _, w in rare))
+
+    def promote(self, keys: Iterable[str], rows_used: int) -> None:
+        """Move keys whose postings hold a large share of the rows to dense columns."""
+        limit = max(_PROMOTE_FROM, rows_used // _PROMOTE_SHARE)
+        promoted = [k for k in sorted(set(keys)) if len(self.postings.rows.get(k, ())) > limit]
+        if not promoted:
+            return
+        first = self.columns.shape[1]
+        grown = np.zeros((self.columns.shape[0], first + len(promoted)), dtype=np.float32)
+        grown[:, :first] = self.columns
+        for column, key in enumerate(promoted, start=first):
+            rows = np.frombuffer(self.postings.rows.pop(key), dtype=np.int64)
+            grown[rows, column] = np.frombuffer(self.postings.weights.pop(key), dtype=np.int64)
+            self.column_of[key] = column
+        self.columns = grown
+
+    def add_column_products(self, out: Matrix, rows: list[int], used: int) -> None:
+        """Add the sums of weight products over the column keys (exact: below 2^24, as ScoreSettings checks)."""
+        if self.columns.shape[1]:
+            out += self.columns[rows] @ self.columns[:used].T
+
+
 class _Language:
     """The live articles of one language: their rows, postings and related lists."""
 
     def __init__(self, settings: ScoreSettings, language: str) -> None:
         self.settings = settings
-        self.column_of = {word: i for i, word in enumerate(common_words(language, _COMMON_ZIPF))}
+        self.terms = _Weighted(common_words(language, _COMMON_ZIPF))
+        self.tags = _Weighted()
         self.wd, self.wl, self.wg = settings.weights
         self.recency = _recency_factors(settings)
         self.decays = settings.half_life_hours > 0
@@ -115,14 +169,13 @@ class _Language:
         self.row_of: dict[str, int] = {}
         self.features: list[Features | None] = []
         self.dense = np.zeros((capacity, self.settings.dim), dtype=np.float32)
-        self.common = np.zeros((capacity, len(self.column_of)), dtype=np.float32)  # weights of common words
+        self.terms.reset(capacity)
+        self.tags.reset(capacity)
         self.hours = np.zeros(capacity, dtype=np.int64)
         self.known_hour = np.zeros(capacity, dtype=bool)
         self.alive = np.zeros(capacity, dtype=bool)
         self.last_score = np.zeros(capacity, dtype=np.float64)  # the last place of each row's list,
         self.last_id: list[str] = []  # when the list is full (else the floor and "")
-        self.terms = _Postings()
-        self.tags = _Postings()
         self._built: dict[int, tuple[dict[str, int], Any]] = {}  # postings as matrices, during one apply
 
     # ------------------------------------------------------------------ rows
@@ -138,35 +191,19 @@ class _Language:
         self.hours[row] = features.hour or 0
         self.known_hour[row] = features.hour is not None
         self.alive[row] = True
-        rare = [(t, w) for t, w in zip(features.terms, features.weights, strict=True) if t not in self.column_of]
-        self.terms.add(row, (t for t, _ in rare), (w for _, w in rare))
-        self.common[row] = 0
-        for term, weight in zip(features.terms, features.weights, strict=True):
-            if term in self.column_of:
-                self.common[row, self.column_of[term]] = weight
+        self.terms.add(row, features.terms, features.weights)
         self.tags.add(row, features.tags, [1] * len(features.tags))
 
-    def _promote(self, terms: Iterable[str]) -> None:
-        """Move terms whose postings hold a large share of the rows to dense columns.
-
-        Which terms are columns only decides how a score is computed, never its value (the
-        column products are exact), so promoting in any order or at any time changes no list."""
-        limit = max(_PROMOTE_FROM, len(self.ids) // _PROMOTE_SHARE)
-        promoted = [t for t in sorted(set(terms)) if len(self.terms.rows.get(t, ())) > limit]
-        if not promoted:
-            return
-        first = self.common.shape[1]
-        grown = np.zeros((self.common.shape[0], first + len(promoted)), dtype=np.float32)
-        grown[:, :first] = self.common
-        for column, term in enumerate(promoted, start=first):
-            rows = np.frombuffer(self.terms.rows.pop(term), dtype=np.int64)
-            grown[rows, column] = np.frombuffer(self.terms.weights.pop(term), dtype=np.int64)
-            self.column_of[term] = column
-        self.common = grown
+    def _promote(self, changed: Iterable[Features]) -> None:
+        """Terms and tags that now hold a large share of the rows become dense columns."""
+        changed = list(changed)
+        self.terms.promote((t for f in changed for t in f.terms), len(self.ids))
+        self.tags.promote((t for f in changed for t in f.tags), len(self.ids))
 
     def _grow(self, capacity: int) -> None:
         self.dense = np.resize(self.dense, (capacity, self.settings.dim))
-        self.common = np.resize(self.common, (capacity, len(self.column_of)))
+        self.terms.grow(capacity)
+        self.tags.grow(capacity)
         for name in ("hours", "known_hour", "alive", "last_score"):
             old = getattr(self, name)
             grown = np.zeros(capacity, dtype=old.dtype)
@@ -203,12 +240,14 @@ class _Language:
         used = len(self.ids)
         scores: Matrix = np.multiply(self.dense[rows] @ self.dense[:used].T, float(self.wd), dtype=np.float64)
         if self.wl:
-            lexical = self._sparse(rows, self.terms, lambda f: (f.terms, f.weights), used)
-            lexical += self.common[rows] @ self.common[:used].T
+            lexical = self._sparse(rows, self.terms.postings, lambda f: (f.terms, f.weights), used)
+            self.terms.add_column_products(lexical, rows, used)
             lexical *= self.wl
             scores += lexical
         if self.wg:
-            scores += self.wg * self._sparse(rows, self.tags, lambda f: (f.tags, [1] * len(f.tags)), used)
+            tags = self._sparse(rows, self.tags.postings, lambda f: (f.tags, [1] * len(f.tags)), used)
+            self.tags.add_column_products(tags, rows, used)
+            scores += self.wg * tags
         if self.decays:
             gap = np.abs(self.hours[rows][:, None] - self.hours[None, :used])
             np.minimum(gap, self.settings.max_hours, out=gap)
@@ -281,11 +320,11 @@ class _Language:
         for aid, features in changes.items():
             if features is not None:
                 self._add_row(aid, features)
-        self._promote(t for f in changes.values() if f is not None for t in f.terms)
+        self._promote(f for f in changes.values() if f is not None)
         arrived = sorted(aid for aid, f in changes.items() if f is not None)
         if len(arrived) >= _MATRIX_FROM:  # one sparse product beats gathering postings row by row
             used = len(self.ids)
-            self._built = {id(p): p.matrix(used) for p in (self.terms, self.tags)}
+            self._built = {id(p): p.matrix(used) for p in (self.terms.postings, self.tags.postings)}
         new_lists: Lists = {aid: [] for aid in changed}
         fresh: dict[str, list[Entry]] = defaultdict(list)  # others' lists: changed articles that enter
         unchanged = self.alive[: len(self.ids)].copy()  # changed lists are computed whole, not repaired
@@ -313,7 +352,7 @@ class _Language:
     def restore(self, features: Mapping[str, Features], lists: Lists) -> None:
         for aid, f in features.items():
             self._add_row(aid, f)
-        self._promote(t for f in features.values() for t in f.terms)
+        self._promote(features.values())
         for aid in features:
             entries = lists.get(aid)
             if entries:
@@ -436,4 +475,6 @@ class RelatedEngine:
 
     def rows_bytes(self) -> int:
         """Bytes held by the embedding tables (the bulk of the engine's memory)."""
-        return sum(part.dense.nbytes + part.common.nbytes for part in self.languages.values())
+        return sum(
+            part.dense.nbytes + part.terms.columns.nbytes + part.tags.columns.nbytes for part in self.languages.values()
+        )
