@@ -1,8 +1,9 @@
 """The FastAPI application every newsfeed HTTP process starts from.
 
 One place for what they share: error answers (`errors.install_error_handlers`, so a Redis
-outage is a 503 everywhere), the security headers (`security.SecurityHeaders`), and the
-OpenAPI document at `/openapi.json`. The interactive `/docs` pages are off: they load
+outage is a 503 everywhere), the security headers (`security.SecurityHeaders`), the time
+each route takes (`request_metrics.RequestTimer`, on /metrics), and the OpenAPI document at
+`/openapi.json`. The interactive `/docs` pages are off: they load
 scripts from a CDN, which the pages' Content-Security-Policy forbids.
 """
 
@@ -14,6 +15,7 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import FastAPI
 
 from .errors import install_error_handlers
+from .request_metrics import RequestTimer
 from .security import SecurityHeaders
 
 __all__ = ["service_app"]
@@ -33,4 +35,5 @@ def service_app(title: str, lifespan: Lifespan, *, unavailable: str, openapi: bo
     )
     install_error_handlers(app, unavailable=unavailable)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestTimer)
     return app
