@@ -87,11 +87,14 @@ class ReadModelReader:
         (document,) = await self.documents([article_id])
         return document
 
-    async def related_cards(self, article_id: str, *, limit: int = 5) -> list[dict[str, Any]]:
-        """The cards of an article's related list, best first, each with its `score` and `reason`."""
+    async def related_cards(self, article_id: str, *, limit: int = 5) -> list[dict[str, Any]] | None:
+        """The cards of an article's related list, best first, each with its `score` and `reason`;
+        None when the article is not live (one round trip answers both)."""
         keys = [self.keys.related(article_id), self.keys.versions, self.keys.cards, self.keys.article(article_id)]
         args: list[str | int] = [related_version(article_id), "", limit, self.keys.article("")]
-        _, ranked, cards, features = await self._read_related(keys=keys, args=args)
+        _, ranked, cards, features, state = await self._read_related(keys=keys, args=args)
+        if state != b"published":
+            return None
         mine = decode_features(features[0]) if features[0] else None
         out = []
         for i, card in enumerate(cards):

@@ -11,7 +11,7 @@ once per client (EVALSHA; redis-py reloads a script Redis forgot) by the module 
 | `READ_RECORDS`           | `writer`, `reader`              | HMGET the same fields of many hashes               |
 | `READ_FEED_PAGE`         | `reader`                        | a feed's version and one page of its members, together |
 | `TAKE_LEASE`, `RELEASE_LEASE` | `related.store`            | one related maintainer at a time (fenced writes)   |
-| `READ_RELATED`           | `reader`                        | a related list, its cards and their features      |
+| `READ_RELATED`           | `reader`                        | a related list, its cards, features, article state |
 | `DELETE_CONSUMER_IF_IDLE`| `groups`                        | XGROUP DELCONSUMER only if it holds nothing        |
 
 Every key a script touches is under the site's root `{prefix}` (`keys.py`): one hash slot, so on
@@ -106,11 +106,13 @@ return 0
 
 # KEYS[1]: related zset, KEYS[2]: versions hash, KEYS[3]: cards hash, KEYS[4]: the article's hash;
 # ARGV: version field, the version the client has, limit, article key prefix
-# -> {version} when the client has it, else {version, {id, -score}*, {card*}, {features*}}
-# (the features of the article, then of each related article: reasons are derived from them).
+# -> {version} when the client has it, else {version, {id, -score}*, {card*}, {features*}, state}
+# (the features of the article, then of each related article: reasons are derived from them;
+# the article's state, so that one round trip also says whether it is live).
 READ_RELATED = """
 local version = redis.call('HGET', KEYS[2], ARGV[1]) or '0'
 if version == ARGV[2] then return {version} end
+local state = redis.call('HGET', KEYS[4], 'state') or false
 local ranked = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1, 'WITHSCORES')
 local ids = {}
 for i = 1, #ranked, 2 do ids[#ids + 1] = ranked[i] end
@@ -118,7 +120,7 @@ local cards = {}
 if #ids > 0 then cards = redis.call('HMGET', KEYS[3], unpack(ids)) end
 local features = {redis.call('HGET', KEYS[4], 'features') or false}
 for i, id in ipairs(ids) do features[i + 1] = redis.call('HGET', ARGV[4] .. id, 'features') or false end
-return {version, ranked, cards, features}
+return {version, ranked, cards, features, state}
 """
 
 # KEYS[1]: stream; ARGV: group, consumer -> 1 if deleted (it held nothing), else 0

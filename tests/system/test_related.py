@@ -71,6 +71,8 @@ async def test_unpublished_neighbour_leaves_every_list_and_the_list_refills(syst
     assert "talks" not in await related_ids(system, "lavrov")
     assert await related_ids(system, "lavrov") == ["ceasefire"]
     assert await related_ids(system, "ceasefire") == ["lavrov"]
+    assert (await system.http.get("/v1/articles/talks/related")).status_code == 404  # not live: no cards
+    assert (await system.http.get("/v1/articles/never-published/related")).status_code == 404
     await publish_all(system, published("talks", revision=3, title="US-Russia talks on Ukraine", text=TALKS * 3))
     assert "talks" in await related_ids(system, "lavrov")
 

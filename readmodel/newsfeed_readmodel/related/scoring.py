@@ -20,6 +20,7 @@ rest are integers below 2^53, exact in float64. `ScoreSettings.__post_init__` ch
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import asdict, dataclass
 from decimal import Decimal, localcontext
 from functools import cache
@@ -146,12 +147,11 @@ def shown_score(score: int) -> float:
 def reason(a: Features, b: Features, tag_names: dict[str, str], *, terms: int = 3) -> dict[str, Any]:
     """Why b is related to a: the shared tags (by name) and their strongest shared words."""
     theirs = dict(zip(b.terms, b.weights, strict=True))
-    shared = sorted(
-        ((w * theirs[t], t) for t, w in zip(a.terms, a.weights, strict=True) if t in theirs),
-        key=lambda p: (-p[0], p[1]),
-    )
-    tags = [tag_names.get(t, t) for t in a.tags if t in set(b.tags)]
-    words = [t for _, t in shared[:terms]]
+    # (-product, term) tuples order strongest first, then by term: no sort key, only the top few
+    shared = [(-w * theirs[t], t) for t, w in zip(a.terms, a.weights, strict=True) if t in theirs]
+    their_tags = set(b.tags)
+    tags = [tag_names.get(t, t) for t in a.tags if t in their_tags]
+    words = [t for _, t in heapq.nsmallest(terms, shared)]
     parts = (["tagged " + ", ".join(tags)] if tags else []) + (["about " + ", ".join(words)] if words else [])
     text = "; ".join(parts)
     return {"tags": tags, "terms": words, "text": text[:1].upper() + text[1:]}

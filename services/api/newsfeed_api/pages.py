@@ -200,7 +200,7 @@ class Pages:
             body = self._render("not_found.html", alternates=[])
             headers = {"Cache-Control": "public, max-age=10, s-maxage=60", "Surrogate-Key": "slug:" + slug}
             return Response(body, status_code=404, media_type=_HTML, headers=headers)
-        related = await self.reader.related_cards(article["id"], limit=6)
+        related = await self.reader.related_cards(article["id"], limit=6) or []  # [] if taken down just now
         latest = await self.reader.feed_page(ALL, limit=6)
         shown_related = [(c["id"], c.get("title"), c.get("published_at"), c.get("score")) for c in related]
         etag = etag_of(self.build, "article", orjson.dumps(article), orjson.dumps(shown_related), latest.version)

@@ -111,7 +111,7 @@ def build_read_router(reader: ReadModelReader, policy: CachePolicy, hub: FeedCha
     )
     async def get_article(request: Request, article_id: str) -> Response:
         document = await _live(reader, article_id)
-        related = await reader.related_cards(article_id, limit=5)
+        related = await reader.related_cards(article_id, limit=5) or []  # [] if taken down just now
         body = orjson.dumps({**document, "related": related})
         keys = [article_key(article_id), related_key(article_id), *(article_key(card["id"]) for card in related)]
         return answer(request, body, _JSON, etag_of("article", body), keys, policy)
@@ -123,8 +123,9 @@ def build_read_router(reader: ReadModelReader, policy: CachePolicy, hub: FeedCha
         responses={**RESPONSES, **NOT_FOUND},
     )
     async def get_related(request: Request, article_id: str, limit: Annotated[int, Query(ge=1, le=20)] = 5) -> Response:
-        await _live(reader, article_id)
         related = await reader.related_cards(article_id, limit=limit)
+        if related is None:
+            raise ArticleNotFound(article_id)
         body = orjson.dumps({"items": related})
         keys = [related_key(article_id), *(article_key(card["id"]) for card in related)]
         return answer(request, body, _JSON, etag_of("related", body), keys, policy)
