@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import httpx
 
 from newsfeed.embedded import free_port
+from newsfeed_readmodel.keys import Keys
 from newsfeed_schemas.streams import key_root
 
 __all__ = ["caught_up", "service", "service_process"]
@@ -68,8 +69,9 @@ def _wait_ready(port: int, process: subprocess.Popen[bytes], timeout_s: float = 
     raise TimeoutError(f"port {port} not ready within {timeout_s}s")
 
 
-async def caught_up(redis_url: str, prefix: str, timeout_s: float = 600) -> None:
-    """Wait until the indexer group has no undelivered and no pending entries."""
+async def caught_up(redis_url: str, prefix: str, timeout_s: float = 600, *, related: bool = False) -> None:
+    """Wait until the indexer group has no undelivered and no pending entries (and, with
+    `related`, until the related lists account for every applied article: related-work is empty)."""
     import redis.asyncio as aioredis
 
     client = aioredis.Redis.from_url(redis_url)
@@ -77,7 +79,8 @@ async def caught_up(redis_url: str, prefix: str, timeout_s: float = 600) -> None
     try:
         while time.monotonic() < deadline:
             groups = await client.xinfo_groups(f"{key_root(prefix)}:articles")
-            if groups and int(groups[0].get("lag") or 0) == 0 and int(groups[0]["pending"]) == 0:
+            drained = not related or await client.xlen(Keys(prefix).related_work) == 0
+            if groups and int(groups[0].get("lag") or 0) == 0 and int(groups[0]["pending"]) == 0 and drained:
                 return
             await asyncio.sleep(0.05)
         raise TimeoutError("the indexer did not catch up")

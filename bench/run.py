@@ -57,7 +57,7 @@ async def main(sizes: dict[str, Any], only: set[str]) -> dict[str, Any]:
                     prefix="freshfeed",
                 )
                 results["3. freshness, feed + related"] = await run_freshness(
-                    redis.url, backlog=sizes["backlog"], seconds=sizes["fresh_s"], rates=(100, 500, 1000)
+                    redis.url, backlog=sizes["backlog"], seconds=sizes["fresh_s"], rates=(100, 250, 500, 1000)
                 )
             if "reading" in only:
                 results["5. reading"] = await run_reading(redis.url, "fresh", requests=sizes["reads"])

@@ -78,7 +78,7 @@ async def run_freshness(
             await open_loop(
                 publisher, lambda _i, b=body: request_bytes("POST", "/v1/events/batch", b), rate=50, seconds=0.02
             )
-        await caught_up(url, prefix)
+        await caught_up(url, prefix, related=related)  # the measured events find an idle pipeline
         offset = backlog
         for rate in rates:
             count = int(rate * seconds)
@@ -94,7 +94,7 @@ async def run_freshness(
             listener = Listener(url, prefix)
             await listener.start()
             load = await open_loop(publisher, requests.__getitem__, rate=rate, seconds=seconds, on_response=on_response)
-            await caught_up(url, prefix)
+            await caught_up(url, prefix, related=related)
             await asyncio.sleep(0.5)  # let the listener read the last announcements (it blocks on XREAD)
             await listener.stop()
             feed = [(listener.in_feed[a] - t) * 1000 for a, t in answered.items() if a in listener.in_feed]
