@@ -12,6 +12,8 @@ import uvicorn
 from fastapi import FastAPI
 from rich.console import Console
 
+from newsfeed_runtime.logs import configure_logging
+
 from .admin import dead_app, import_command, migrate_keys_command, reindex_command, stats_command
 from .workspace import DEFAULT_DATA_DIR
 
@@ -60,8 +62,7 @@ def _serve(asgi: FastAPI, host: str, port: int, *, access_log: bool = True) -> N
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("newsfeed.faststream").setLevel(logging.WARNING)  # per-message lines
+    configure_logging(logging.INFO)
 
 
 @app.command()

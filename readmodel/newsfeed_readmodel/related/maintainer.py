@@ -110,11 +110,13 @@ class RelatedMaintainer:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="related-maintainer")
 
-    async def stop(self) -> None:
+    async def stop(self, timeout_s: float = 3.0) -> None:
+        """Stop maintaining and release the lease. A cancellation that redis-py swallowed mid-command
+        must not hold the stop: after `timeout_s` the lease is released anyway, and whatever the
+        task still tries to write is refused by the lease check."""
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait({self._task}, timeout=timeout_s)
             self._task = None
         if self.leading:
             with contextlib.suppress(Exception):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
 import signal
 import time
 from multiprocessing.connection import Connection
@@ -33,6 +32,8 @@ from newsfeed_readmodel.related.features import (
 )
 from newsfeed_schemas.articles import Article
 from newsfeed_schemas.events import EventType
+
+from .children import child_context
 
 __all__ = ["ContentWorker", "needs_content"]
 
@@ -91,10 +92,7 @@ class ContentWorker:
         """`related`: the feature settings and default language, to compute related features too."""
         self.budget_s = budget_s
         self.related = related
-        # A fork server forks clean children (no threads, no event loop) that have the parser
-        # loaded already, so a restart after a stuck body takes milliseconds.
-        self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload([__name__])
+        self._context = child_context()  # a restart after a stuck body takes milliseconds
         self._process: BaseProcess | None = None
         self._connection: Connection | None = None
         self._turn = asyncio.Lock()  # one exchange at a time: the consumer and the reclaimer share the child

@@ -1,5 +1,6 @@
 """One replica of the `indexer` consumer group: FastStream consumer, reclaimer, supervisor, trimmer,
-and a related maintainer (one replica at a time leads it; see `related.maintainer`)."""
+and a related maintainer in a child process (one replica at a time leads it; see
+`related.maintainer` and `related_process`)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from faststream.redis import RedisBroker, RedisClusterBroker
 from redis.asyncio import Redis
 
 from newsfeed_readmodel.keys import Keys
-from newsfeed_readmodel.related.maintainer import RelatedMaintainer
-from newsfeed_readmodel.related.store import RelatedStore
 from newsfeed_readmodel.writer import ReadModelWriter
 from newsfeed_runtime.redis import connect, is_outage
 
@@ -20,6 +19,7 @@ from .applier import Applier
 from .consumer import register_consumer
 from .content_worker import ContentWorker
 from .recovery import Reclaimer
+from .related_process import MaintainerProcess
 from .settings import IndexerSettings
 from .supervisor import Supervisor
 from .trimming import Trimmer
@@ -41,10 +41,7 @@ class Replica:
         self.writer = ReadModelWriter(
             self.redis, self.keys, changes_maxlen=settings.changes_maxlen, related=settings.related_enabled
         )
-        self.related: RelatedMaintainer | None = None
-        if settings.related_enabled:
-            store = RelatedStore(self.redis, self.keys, related, changes_maxlen=settings.changes_maxlen)
-            self.related = RelatedMaintainer(store, lease_ms=settings.related_lease_ms)
+        self.related = MaintainerProcess(settings) if settings.related_enabled else None
         wanted = (related.features, related.default_language) if settings.related_enabled else None
         self.content = ContentWorker(settings.content_budget_s, wanted)
         self.applier = Applier(self.writer, self.content)

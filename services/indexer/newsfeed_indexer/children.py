@@ -1,0 +1,21 @@
+"""Where an indexer's child processes start from: one fork server per indexer process.
+
+The fork server is a clean process (no threads, no event loop) that has the children's
+modules loaded already, so a child starts in milliseconds: the content worker after a stuck
+body, the related maintainer after a crash, and both at every start of a replica.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from multiprocessing.context import ForkServerContext
+
+__all__ = ["child_context"]
+
+_PRELOAD = ["newsfeed_indexer.content_worker", "newsfeed_indexer.related_process"]
+
+
+def child_context() -> ForkServerContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
