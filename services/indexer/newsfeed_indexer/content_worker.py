@@ -33,7 +33,7 @@ from newsfeed_readmodel.related.features import (
 from newsfeed_schemas.articles import Article
 from newsfeed_schemas.events import EventType
 
-from .children import child_context
+from .children import child_context, reap
 
 __all__ = ["ContentWorker", "needs_content"]
 
@@ -117,13 +117,7 @@ class ContentWorker:
     def _reap(self, timeout_s: float) -> None:
         process, connection = self._process, self._connection
         self._process = self._connection = None
-        if process is not None:
-            process.join(timeout_s)
-            if process.is_alive():
-                process.kill()
-                process.join()
-        if connection is not None:
-            connection.close()
+        reap(process, connection, timeout_s)
 
     async def _restart(self) -> None:
         self.restarts += 1

@@ -29,7 +29,7 @@ from newsfeed_runtime.logs import configure_logging
 from newsfeed_runtime.loops import BackgroundLoop
 from newsfeed_runtime.redis import connect
 
-from .children import child_context
+from .children import child_context, reap
 from .settings import IndexerSettings
 
 __all__ = ["MaintainerProcess"]
@@ -79,7 +79,6 @@ class MaintainerProcess:
         self._process: BaseProcess | None = None
         self._pipe: Connection | None = None
         self._watch = BackgroundLoop("related maintainer process", log)
-        self.restarts = 0
 
     def start(self) -> None:
         self._spawn()
@@ -99,7 +98,6 @@ class MaintainerProcess:
     async def _check(self) -> None:
         if self._process is not None and not self._process.is_alive():
             log.warning("the related maintainer process exited (%s); starting it again", self._process.exitcode)
-            self.restarts += 1
             await asyncio.to_thread(self._reap, 1.0)
             self._spawn()
 
@@ -114,10 +112,4 @@ class MaintainerProcess:
     def _reap(self, timeout_s: float) -> None:
         process, pipe = self._process, self._pipe
         self._process = self._pipe = None
-        if process is not None:
-            process.join(timeout_s)
-            if process.is_alive():
-                process.kill()
-                process.join()
-        if pipe is not None:
-            pipe.close()
+        reap(process, pipe, timeout_s)
