@@ -15,7 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from newsfeed_readmodel.related import embedding as embedding_module
 from newsfeed_readmodel.related import engine as engine_module
+from newsfeed_readmodel.related.embedding import StaticModel, static_model
 from newsfeed_readmodel.related.engine import RelatedEngine
 from newsfeed_readmodel.related.features import (
     Features,
@@ -93,6 +95,53 @@ def test_hostile_text_costs_bounded_work() -> None:
     huge = "x" * 5_000_000 + " " + "word " * 200_000
     f = features_of("t", huge)
     assert len(f.terms) <= FeatureSettings().n_terms
+
+
+def test_the_embedding_reads_words_not_punctuation_or_digits() -> None:
+    plain = features_of("Lavrov", "Lavrov rules out concessions in Ukraine talks")
+    noisy = features_of("Lavrov:", '"Lavrov" rules out -- concessions (in Ukraine) 2025 talks!!! 12.5%')
+    assert noisy.dense == plain.dense
+    assert noisy.dense != features_of("Lavrov", "Lavrov rules out concessions in Ukraine talks, talks").dense
+
+
+def _reference_sums(words: list[str]) -> np.ndarray:
+    """The sum of an article's token rows computed another way: int64, word by word."""
+    model = static_model()
+    total = np.zeros(model.dim, dtype=np.int64)
+    for word in words:
+        ids = model.tokenizer.encode(word, add_special_tokens=False).ids
+        total += model.rows[ids].astype(np.int64).sum(axis=0)
+    return total
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        LAVROV.lower().replace(".", "").split() * 3,
+        # 50 tokens a word: sums beyond float32's exact range (2^24)
+        ["x" * 99] * 9_000 + ["pneumonoultramicroscopicsilicovolcanoconiosis"],
+    ],
+    ids=["news", "long-words"],
+)
+def test_the_embedding_is_the_exact_integer_sum_of_token_rows(words: list[str]) -> None:
+    model = static_model()
+    sums = model.row_sums(words)
+    assert sums is not None
+    assert np.array_equal(sums, _reference_sums(words).astype(np.float64))
+    (vector,) = model.embed([words], scale=FeatureSettings().dense_scale)
+    assert np.array_equal(vector, model._quantise(sums, FeatureSettings().dense_scale))
+
+
+def test_the_word_cache_is_bounded_and_never_changes_a_vector(monkeypatch: pytest.MonkeyPatch) -> None:
+    articles = [
+        [f"word{chr(97 + i % 26)}{chr(97 + i // 26)}" for i in range(j, j + 40)] + ["ukraine"]
+        for j in range(0, 400, 20)
+    ]
+    expected = StaticModel.load().embed(articles, scale=200.0)
+    monkeypatch.setattr(embedding_module, "_WORDS_KEPT", 50)
+    small = StaticModel.load()
+    assert np.array_equal(small.embed(articles, scale=200.0), expected)
+    assert len(small._words) <= 50
 
 
 # ---------------------------------------------------------------- score

@@ -1,14 +1,17 @@
 """The article embedding: a static (context-free) model, numpy and `tokenizers` only.
 
 The model (`model/`, built by `tools/build_related_model.py` from all-MiniLM-L6-v2, see
-`docs/related.md`) is one int8 row per WordPiece token. An article's vector is the sum of the
-rows of its first `max_tokens` tokens, with the model's common direction projected out,
-normalised and rounded to int8 at `scale`: an integer vector whose dot products are exact.
+`docs/related-model.md`) is one int8 row per WordPiece token. An article's vector is the sum,
+over the words it reads (runs of letters, the same words its terms are counted from), of each
+word's token rows, with the model's common direction projected out, normalised and rounded to
+int8 at `scale`: an integer vector whose dot products are exact. Punctuation and digits are not
+words, so they do not pull every article towards the same direction.
 
-Determinism: the row sums are integers below 2^24, exact in float32 whatever the summation
-order; the few float operations after them are correctly rounded IEEE operations and
-`math.fsum`, the same on every machine. So an article maps to the same vector in the live
-path, in a rebuild and on another host.
+Determinism: the row sums are whole numbers, and every partial sum stays within the range where
+float32 (or, for the rare article with very long words, float64) holds whole numbers exactly,
+so BLAS gives the exact sum whatever its summation order; the few float operations after
+them are correctly rounded IEEE operations and `math.fsum`, the same on every machine. So an
+article maps to the same vector in the live path, in a rebuild and on another host.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -27,7 +32,7 @@ from tokenizers import Tokenizer
 __all__ = ["MODEL_DIR", "StaticModel", "model_fingerprint", "static_model"]
 
 MODEL_DIR = Path(__file__).parent / "model"
-_CHARS_PER_TOKEN = 32  # a text is cut to max_tokens x this many characters first: bounded work
+_WORDS_KEPT = 500_000  # distinct words whose token ids are remembered
 
 
 def model_fingerprint(directory: Path = MODEL_DIR) -> str:
@@ -69,37 +74,54 @@ class StaticModel:
         matrix[unknown] = 0.0
         return cls(tokenizer, matrix, center, unknown, model_fingerprint(directory))
 
-    def token_ids(self, text: str, max_tokens: int) -> list[int]:
-        """The first `max_tokens` tokens of the text's first `max_tokens` words (white-space separated).
+    def word_ids(self, words: Iterable[str]) -> dict[str, list[int]]:
+        """A map holding the token ids of every one of `words` (`[UNK]` for a word WordPiece cannot split).
 
-        Words are tokenised one at a time and remembered (`_words`): news repeats its words,
-        and WordPiece is the slow part of embedding. The cache never changes a result.
+        Words are tokenised once and remembered: news repeats its words, and WordPiece is the
+        slow part of embedding. The memory is bounded (it starts afresh past `_WORDS_KEPT`
+        words) and never changes a result.
         """
-        words = text[: max_tokens * _CHARS_PER_TOKEN].split()[:max_tokens]
-        missing = [w for w in dict.fromkeys(words) if w not in self._words]
+        distinct = list(dict.fromkeys(words))
+        missing = [w for w in distinct if w not in self._words]
+        if missing and len(self._words) + len(missing) > _WORDS_KEPT:
+            self._words.clear()
+            missing = distinct
         if missing:
-            if len(self._words) > 500_000:
-                self._words.clear()
-            for word, encoding in zip(
-                missing, self.tokenizer.encode_batch(missing, add_special_tokens=False), strict=True
-            ):
+            encodings = self.tokenizer.encode_batch(missing, add_special_tokens=False)
+            for word, encoding in zip(missing, encodings, strict=True):
                 self._words[word] = encoding.ids
-        ids: list[int] = []
-        for word in words:
-            ids.extend(self._words[word])
-            if len(ids) >= max_tokens:
-                break
-        return ids[:max_tokens]
+        return self._words
 
-    def embed(self, texts: list[str], *, max_tokens: int, scale: float) -> npt.NDArray[np.int8]:
-        """One int8 vector per text (all zeros for a text without known tokens)."""
-        out = np.zeros((len(texts), self.dim), dtype=np.int8)
-        for i, text in enumerate(texts):
-            ids = self.token_ids(text, max_tokens)
-            if ids:
-                sums = self.rows[np.asarray(ids, dtype=np.int64)].sum(axis=0, dtype=np.float32)
-                out[i] = self._quantise(sums.astype(np.float64), scale)
+    def embed(self, articles: Sequence[Sequence[str]], *, scale: float) -> npt.NDArray[np.int8]:
+        """One int8 vector per article, given as the words it reads (all zeros without a known token)."""
+        out = np.zeros((len(articles), self.dim), dtype=np.int8)
+        for i, words in enumerate(articles):
+            sums = self.row_sums(words)
+            if sums is not None:
+                out[i] = self._quantise(sums, scale)
         return out
+
+    def row_sums(self, words: Sequence[str]) -> npt.NDArray[np.float64] | None:
+        """The sum of the token rows of every word (None: no token), exact whatever the summation order."""
+        counts = Counter(words)
+        ids_of = self.word_ids(counts)
+        ids: list[int] = []
+        times: list[int] = []
+        for word, count in counts.items():
+            word_ids = ids_of[word]
+            ids.extend(word_ids)
+            times.extend([count] * len(word_ids))
+        if not ids:
+            return None
+        rows = self.rows[np.asarray(ids, dtype=np.int64)]
+        # whole numbers times int8 values: every partial sum is a whole number, exact in float32
+        # below 2^24 and in float64 below 2^53 (for the rare article that needs it)
+        sums: npt.NDArray[np.float64]
+        if sum(times) * 127 < 2**24:
+            sums = np.matmul(np.asarray(times, dtype=np.float32), rows).astype(np.float64)
+        else:
+            sums = np.matmul(np.asarray(times, dtype=np.float64), rows.astype(np.float64))
+        return sums
 
     def _quantise(self, sums: npt.NDArray[np.float64], scale: float) -> npt.NDArray[np.int8]:
         squared = float(np.dot(sums.astype(np.int64), sums.astype(np.int64)))  # an exact integer

@@ -3,7 +3,7 @@
 * `terms`, `weights`: the article's strongest words, weighted by how often they occur (a title
   word counts `title_weight` times) and how rare they are in the language (the frozen table
   of `vocabulary.py`); the weight vector is normalised and rounded to integers 1..255.
-* `dense`: the int8 embedding of title and text (`embedding.py`).
+* `dense`: the int8 embedding of the same words (`embedding.py`), each counted once per occurrence.
 * `tags`: the tag slugs, `hour`: the publication time in whole hours, `language`: the
   article's (primary subtag) or the site's default.
 
@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 _TF_CAP = 1024
+FEATURES_VERSION = 2
+"""The version of the code below: it enters the fingerprint, so a deployment whose stored
+features were computed differently recomputes them all (2: the embedding reads words)."""
 
 Input = tuple[str, str, list[str], str, datetime | None]
 """(title, text, tag slugs, language key, published_at): all that features depend on."""
@@ -51,18 +54,17 @@ Input = tuple[str, str, list[str], str, datetime | None]
 class FeatureSettings:
     """Every knob of feature extraction; changing one means recomputing every article's features."""
 
-    max_tokens: int = 256  # tokens embedded per article
     dense_scale: float = 200.0  # the unit embedding is rounded at this scale (|x| <= 127)
-    n_terms: int = 80  # lexical terms kept per article (chosen on a development corpus: bench/related_tuning.py)
+    n_terms: int = 120  # lexical terms kept per article (chosen on a development corpus: bench/related_tuning.py)
     title_weight: int = 2  # a title occurrence counts this many times
     zipf_cut: int = 900  # idf = cut - zipf (hundredths); zipf >= cut: a stop word
     oov_zipf: int = 100  # zipf of a word the table lacks
-    max_words: int = 2000  # words read per article (title + body): a cost bound
+    max_words: int = 2000  # words read per article (title + body), for terms and embedding: a cost bound
     lex_scale: float = 255.0  # the unit term-weight vector is rounded at this scale
     tag_cap: int = 8  # tags kept per article (the first ones)
 
     def fingerprint(self) -> str:
-        return orjson.dumps(asdict(self), option=orjson.OPT_SORT_KEYS).decode()
+        return orjson.dumps({"version": FEATURES_VERSION, **asdict(self)}, option=orjson.OPT_SORT_KEYS).decode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +97,19 @@ def _tf_table() -> tuple[int, ...]:
         return (0, *(int((Decimal(1000) * (1 + Decimal(c).ln())).to_integral_value()) for c in range(1, _TF_CAP + 1)))
 
 
+def article_words(title: str, text: str, settings: FeatureSettings) -> tuple[list[str], list[str]]:
+    """The words an article is read as (title words, body words): lower-cased runs of letters,
+    at most `max_words` in all, from a bounded prefix of the body."""
+    title_words = WORD.findall(title.lower())[: settings.max_words]
+    body_words = WORD.findall(text[: settings.max_words * 40].lower())[: max(0, settings.max_words - len(title_words))]
+    return title_words, body_words
+
+
 def term_weights(
-    title: str, text: str, language: str, settings: FeatureSettings
+    title_words: list[str], body_words: list[str], language: str, settings: FeatureSettings
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """The `n_terms` strongest terms of an article and their integer weights (1..255)."""
     term_of = vocabulary(language, settings.zipf_cut, settings.oov_zipf).term
-    title_words = WORD.findall(title.lower())[: settings.max_words]
-    body_words = WORD.findall(text[: settings.max_words * 40].lower())[: max(0, settings.max_words - len(title_words))]
     counts: dict[str, int] = {}
     idf: dict[str, int] = {}
     for weight, seq in ((settings.title_weight, title_words), (1, body_words)):
@@ -125,15 +133,11 @@ def term_weights(
 
 def extract(articles: list[Input], settings: FeatureSettings) -> list[Features]:
     """Features of (title, text, tag slugs, language key, published_at) tuples, embedded as one batch."""
-    model = static_model()
-    dense = model.embed(
-        [f"{title}\n{text}" if title else text for title, text, *_ in articles],
-        max_tokens=settings.max_tokens,
-        scale=settings.dense_scale,
-    )
+    words = [article_words(title, text, settings) for title, text, *_ in articles]
+    dense = static_model().embed([title + body for title, body in words], scale=settings.dense_scale)
     out = []
-    for (title, text, tags, language, published_at), vector in zip(articles, dense, strict=True):
-        terms, weights = term_weights(title, text, language, settings)
+    for (_, _, tags, language, published_at), (title, body), vector in zip(articles, words, dense, strict=True):
+        terms, weights = term_weights(title, body, language, settings)
         slugs = tuple(dict.fromkeys(tags))[: settings.tag_cap]
         out.append(Features(language, _hour(published_at), slugs, terms, weights, vector.tobytes()))
     return out

@@ -70,7 +70,7 @@ class ScoreSettings:
     dense_scale: float = 200.0  # as in FeatureSettings
     lexical_scale: float = 255.0
     dim: int = 256
-    n_terms: int = 80  # as in FeatureSettings
+    n_terms: int = 120  # as in FeatureSettings
     tag_cap: int = 8
 
     def __post_init__(self) -> None:
