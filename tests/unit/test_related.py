@@ -142,6 +142,9 @@ def test_the_word_cache_is_bounded_and_never_changes_a_vector(monkeypatch: pytes
     small = StaticModel.load()
     assert np.array_equal(small.embed(articles, scale=200.0), expected)
     assert len(small._words) <= 50
+    long_words = [["q" * 41 + chr(97 + i % 26) * (1 + i // 26) for i in range(30)]]
+    assert small.embed(long_words, scale=200.0).any()
+    assert not any(len(word) > 40 for word in small._words)  # not kept: a hostile stream cannot fill memory
 
 
 # ---------------------------------------------------------------- score

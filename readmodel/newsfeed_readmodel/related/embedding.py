@@ -33,6 +33,7 @@ __all__ = ["MODEL_DIR", "StaticModel", "model_fingerprint", "static_model"]
 
 MODEL_DIR = Path(__file__).parent / "model"
 _WORDS_KEPT = 500_000  # distinct words whose token ids are remembered
+_LONGEST_KEPT = 40  # longer words (rare in text, and possibly hostile) are tokenised every time
 
 
 def model_fingerprint(directory: Path = MODEL_DIR) -> str:
@@ -75,22 +76,31 @@ class StaticModel:
         return cls(tokenizer, matrix, center, unknown, model_fingerprint(directory))
 
     def word_ids(self, words: Iterable[str]) -> dict[str, list[int]]:
-        """A map holding the token ids of every one of `words` (`[UNK]` for a word WordPiece cannot split).
+        """The token ids of each distinct one of `words` (`[UNK]` for a word WordPiece cannot split).
 
         Words are tokenised once and remembered: news repeats its words, and WordPiece is the
-        slow part of embedding. The memory is bounded (it starts afresh past `_WORDS_KEPT`
-        words) and never changes a result.
+        slow part of embedding. The memory is bounded: only words of up to `_LONGEST_KEPT`
+        letters are kept, and the memory starts afresh past `_WORDS_KEPT` words. It never
+        changes a result.
         """
-        distinct = list(dict.fromkeys(words))
-        missing = [w for w in distinct if w not in self._words]
-        if missing and len(self._words) + len(missing) > _WORDS_KEPT:
-            self._words.clear()
-            missing = distinct
+        found: dict[str, list[int]] = {}
+        missing: list[str] = []
+        for word in dict.fromkeys(words):
+            ids = self._words.get(word)
+            if ids is None:
+                missing.append(word)
+            else:
+                found[word] = ids
         if missing:
-            encodings = self.tokenizer.encode_batch(missing, add_special_tokens=False)
-            for word, encoding in zip(missing, encodings, strict=True):
-                self._words[word] = encoding.ids
-        return self._words
+            if len(self._words) + len(missing) > _WORDS_KEPT:
+                self._words.clear()
+            for word, encoding in zip(
+                missing, self.tokenizer.encode_batch(missing, add_special_tokens=False), strict=True
+            ):
+                found[word] = encoding.ids
+                if len(word) <= _LONGEST_KEPT:
+                    self._words[word] = encoding.ids
+        return found
 
     def embed(self, articles: Sequence[Sequence[str]], *, scale: float) -> npt.NDArray[np.int8]:
         """One int8 vector per article, given as the words it reads (all zeros without a known token)."""
