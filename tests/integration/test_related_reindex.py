@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from newsfeed_readmodel.keys import Keys
+from newsfeed_readmodel.related.features import decode_features, encode_features, stored_features
 from newsfeed_readmodel.related.maintainer import reindex_related
 from newsfeed_readmodel.related.store import RelatedStore
 from newsfeed_schemas.streams import decode_fields, key_root
@@ -62,6 +65,24 @@ async def test_damaged_lists_are_restored_only_they_are_announced_and_the_live_p
     # the maintainer lost its lease to the reindex; it takes it back and goes on
     await publish_all(system, story("final", "Cup final", FOOTBALL, minutes=7))
     assert (await related_ids(system, "final"))[:1] == ["football"]
+
+
+async def test_features_computed_with_other_settings_are_computed_again(system: System) -> None:
+    """A replica not yet upgraded, or configured otherwise, stores features its own way: lists
+    are never ranked with them, the maintainer computes them again from the stored document."""
+    keys = Keys(system.prefix)
+    await seed(system)
+    await publish_all(system, story("ceasefire", "Ceasefire talks", CEASEFIRE, minutes=5))
+    store = store_for(system)
+    raw = await system.redis.hget(keys.article("lavrov"), "features")
+    assert raw is not None and stored_features(raw, store.settings.features_fingerprint()) is not None
+    before = await stored_lists(system)
+    mine = decode_features(raw)
+    theirs = replace(mine, terms=mine.terms[:1], weights=mine.weights[:1], dense=bytes(len(mine.dense)))
+    await system.redis.hset(keys.article("lavrov"), "features", encode_features(theirs, "other-settings"))
+    assert (await store.features(["lavrov"]))["lavrov"] == mine
+    await reindex_related(store, lambda _: None)
+    assert await stored_lists(system) == before
 
 
 async def related_scores(system: System, article_id: str) -> dict[str, float]:

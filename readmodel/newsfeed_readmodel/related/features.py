@@ -39,6 +39,7 @@ __all__ = [
     "extract",
     "language_key",
     "related_input",
+    "stored_features",
 ]
 
 _TF_CAP = 1024
@@ -143,7 +144,10 @@ def extract(articles: list[Input], settings: FeatureSettings) -> list[Features]:
     return out
 
 
-def encode_features(features: Features) -> bytes:
+def encode_features(features: Features, made_with: str = "") -> bytes:
+    """The stored form of features; `made_with` names the settings they were computed with
+    (`RelatedSettings.features_fingerprint`), so features computed elsewhere with other settings
+    (a replica not yet upgraded or reconfigured) are recognised and computed again."""
     return orjson.dumps(
         {
             "l": features.language,
@@ -152,12 +156,22 @@ def encode_features(features: Features) -> bytes:
             "t": features.terms,
             "w": features.weights,
             "d": base64.b64encode(features.dense).decode(),
+            "m": made_with,
         }
     )
 
 
 def decode_features(raw: bytes) -> Features:
+    return _features(orjson.loads(raw))
+
+
+def stored_features(raw: bytes, made_with: str) -> Features | None:
+    """Stored features if they were computed with the settings `made_with` names, else None."""
     d = orjson.loads(raw)
+    return _features(d) if d.get("m") == made_with else None
+
+
+def _features(d: dict[str, Any]) -> Features:
     return Features(d["l"], d["h"], tuple(d["g"]), tuple(d["t"]), tuple(d["w"]), base64.b64decode(d["d"]))
 
 

@@ -30,7 +30,7 @@ from ..content import stored_text
 from ..keys import Keys, related_version
 from ..scripts import APPLY, RELEASE_LEASE, TAKE_LEASE
 from .engine import Changes, Lists
-from .features import Features, decode_features, encode_features, extract, related_input
+from .features import Features, encode_features, extract, related_input, stored_features
 from .scoring import Entry, shown_score
 from .settings import RelatedSettings
 
@@ -142,7 +142,9 @@ class RelatedStore:
 
     async def features(self, article_ids: list[str], *, recompute: bool = False) -> dict[str, Features | None]:
         """The features of each live article (None: not live), computed from the stored
-        document where none are stored (or when `recompute`: the settings changed)."""
+        document where none are stored, where they were computed with other settings, or
+        when `recompute` (the settings changed)."""
+        made_with = self.settings.features_fingerprint()
         out: dict[str, Features | None] = {}
         missing: list[tuple[str, dict[str, Any]]] = []
         for start in range(0, len(article_ids), _CHUNK):
@@ -153,12 +155,13 @@ class RelatedStore:
                 rows = await pipe.execute()
             need_doc = []
             for aid, (state, raw) in zip(chunk, rows, strict=True):
+                found = None if raw is None or recompute else stored_features(raw, made_with)
                 if state != b"published":
                     out[aid] = None
-                elif raw is None or recompute:
+                elif found is None:  # none stored, or computed with other settings
                     need_doc.append(aid)
                 else:
-                    out[aid] = decode_features(raw)
+                    out[aid] = found
             if need_doc:
                 docs = await self._documents(need_doc)
                 missing += [(aid, doc) for aid, doc in docs.items() if doc is not None]
@@ -262,11 +265,12 @@ class RelatedStore:
     async def store_features(self, features: dict[str, Features], versions: dict[str, bytes]) -> None:
         """Store recomputed features with their articles (a chunk whose article changed meanwhile is skipped)."""
         ids = sorted(features)
+        made_with = self.settings.features_fingerprint()
         for start in range(0, len(ids), _CHUNK):
             ops = self._fenced()
             for aid in ids[start : start + _CHUNK]:
                 ops.expect(self.keys.article(aid), "version", versions.get(aid))
-                ops.hset(self.keys.article(aid), "features", encode_features(features[aid]))
+                ops.hset(self.keys.article(aid), "features", encode_features(features[aid], made_with))
             await self._run(ops)
 
     async def versions(self, article_ids: list[str]) -> dict[str, bytes]:

@@ -30,6 +30,7 @@ from newsfeed_readmodel.related.features import (
     extract,
     related_input,
 )
+from newsfeed_readmodel.related.settings import RelatedSettings
 from newsfeed_schemas.articles import Article
 from newsfeed_schemas.events import EventType
 
@@ -61,9 +62,10 @@ def _prepare(jobs: list[Job], related: tuple[FeatureSettings, str] | None) -> li
     if not wanted or related is None:
         return contents
     settings, language = related
+    made_with = RelatedSettings(features=settings, default_language=language).features_fingerprint()
     inputs = [related_input(jobs[i][3] or {}, contents[i].text, language) for i in wanted]
     for i, features in zip(wanted, extract(inputs, settings), strict=True):
-        contents[i] = contents[i]._replace(features=encode_features(features))
+        contents[i] = contents[i]._replace(features=encode_features(features, made_with))
     return contents
 
 
