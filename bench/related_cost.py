@@ -43,6 +43,7 @@ from newsfeed_readmodel.keys import Keys
 from newsfeed_readmodel.related.engine import RelatedEngine
 from newsfeed_readmodel.related.features import Features, FeatureSettings, Input, encode_features, extract
 from newsfeed_readmodel.related.scoring import ScoreSettings
+from newsfeed_readmodel.related.settings import RelatedSettings
 
 BATCH = 200
 
@@ -128,6 +129,7 @@ async def redis_bytes(features: list[Features], size: int) -> float:
     ids = [f"a{i:07d}" for i in range(size)]
     lists = engine.apply(dict(zip(ids, features[:size], strict=True)))
     keys = Keys("cost")
+    made_with = RelatedSettings().features_fingerprint()
     with tempfile.TemporaryDirectory() as folder:
         server = RedisServer(Path(folder), appendonly=False)
         server.start()
@@ -137,7 +139,7 @@ async def redis_bytes(features: list[Features], size: int) -> float:
             for start in range(0, size, 1000):
                 pipe = client.pipeline(transaction=False)
                 for aid, feature in zip(ids[start : start + 1000], features[start : start + 1000], strict=True):
-                    pipe.hset(keys.article(aid), "features", encode_features(feature))
+                    pipe.hset(keys.article(aid), "features", encode_features(feature, made_with))
                     entries = lists.get(aid, ([], []))[1]
                     if entries:
                         pipe.zadd(keys.related(aid), {other: -score for score, other in entries})
