@@ -155,10 +155,11 @@ class RelatedStore:
                 rows = await pipe.execute()
             need_doc = []
             for aid, (state, raw) in zip(chunk, rows, strict=True):
-                found = None if raw is None or recompute else stored_features(raw, made_with)
                 if state != b"published":
                     out[aid] = None
-                elif found is None:  # none stored, or computed with other settings
+                    continue
+                found = None if raw is None or recompute else stored_features(raw, made_with)
+                if found is None:  # none stored, or computed with other settings
                     need_doc.append(aid)
                 else:
                     out[aid] = found

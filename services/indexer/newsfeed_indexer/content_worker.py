@@ -25,7 +25,6 @@ from newsfeed_readmodel.content import Content, prepare
 from newsfeed_readmodel.entries import StreamEntry
 from newsfeed_readmodel.related.features import (
     RELATED_FIELDS,
-    FeatureSettings,
     encode_features,
     extract,
     related_input,
@@ -45,26 +44,30 @@ Job = tuple[str | None, str | None, str | None, dict[str, Any] | None]
 _STARTUP_S = 60.0
 
 
-def _serve(connection: Connection, related: tuple[FeatureSettings, str] | None) -> None:
+def _serve(connection: Connection, related: RelatedSettings | None) -> None:
     """The child: say it is ready, then prepare each list of jobs it receives, until it receives None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C is for the parent, which stops it
+    made_with = ""
     if related is not None:
-        extract([("warm up", "the model loads before the first batch", [], related[1], None)], related[0])
+        extract(
+            [("warm up", "the model loads before the first batch", [], related.default_language, None)],
+            related.features,
+        )
+        made_with = related.features_fingerprint()  # stored with the features: once, not per batch
     connection.send("ready")
     while (jobs := connection.recv()) is not None:
-        connection.send([tuple(content) for content in _prepare(jobs, related)])
+        connection.send([tuple(content) for content in _prepare(jobs, related, made_with)])
 
 
-def _prepare(jobs: list[Job], related: tuple[FeatureSettings, str] | None) -> list[Content]:
+def _prepare(jobs: list[Job], related: RelatedSettings | None, made_with: str) -> list[Content]:
     """Bodies sanitised and read; with related features of the articles that want them (one batch)."""
     contents = [prepare(html, text, caption) for html, text, caption, _ in jobs]
     wanted = [i for i, job in enumerate(jobs) if job[3] is not None and related is not None]
     if not wanted or related is None:
         return contents
-    settings, language = related
-    made_with = RelatedSettings(features=settings, default_language=language).features_fingerprint()
+    language = related.default_language
     inputs = [related_input(jobs[i][3] or {}, contents[i].text, language) for i in wanted]
-    for i, features in zip(wanted, extract(inputs, settings), strict=True):
+    for i, features in zip(wanted, extract(inputs, related.features), strict=True):
         contents[i] = contents[i]._replace(features=encode_features(features, made_with))
     return contents
 
@@ -90,8 +93,8 @@ def _job(entry: StreamEntry, related: bool) -> Job:
 class ContentWorker:
     """A child process that prepares article bodies; `prepare` never waits longer than the budget per body."""
 
-    def __init__(self, budget_s: float, related: tuple[FeatureSettings, str] | None = None) -> None:
-        """`related`: the feature settings and default language, to compute related features too."""
+    def __init__(self, budget_s: float, related: RelatedSettings | None = None) -> None:
+        """`related`: the related settings, to compute related features too."""
         self.budget_s = budget_s
         self.related = related
         self._context = child_context()  # a restart after a stuck body takes milliseconds

@@ -37,13 +37,12 @@ class Replica:
         self.keys = Keys(settings.prefix)
         cluster = settings.cluster()
         self.redis: Redis = connect(settings.redis_url, cluster=cluster)
-        related = settings.related_settings()
         self.writer = ReadModelWriter(
             self.redis, self.keys, changes_maxlen=settings.changes_maxlen, related=settings.related_enabled
         )
         self.related = MaintainerProcess(settings) if settings.related_enabled else None
-        wanted = (related.features, related.default_language) if settings.related_enabled else None
-        self.content = ContentWorker(settings.content_budget_s, wanted)
+        related = settings.related_settings() if settings.related_enabled else None
+        self.content = ContentWorker(settings.content_budget_s, related)
         self.applier = Applier(self.writer, self.content)
         self.broker = (RedisClusterBroker if cluster else RedisBroker)(
             settings.redis_url,
