@@ -60,6 +60,12 @@ the first 3, over 3) and NDCG@3 (DCG of the first 3 with gain / log2(rank + 1), 
 the best 3 candidates). Tables show the means over queries, and for each contender the
 paired bootstrap 95% interval (1,000 resamples of the queries, seed 7, percentile method) of
 the mean difference newsfeed blend - contender: an interval above 0 means newsfeed is ahead.
+
+Lee's humans scored every pair, and P@3 and NDCG@3 read only the first three places of each
+query against its top decile; so for Lee a second table reads all 1,225 judgements: per query,
+Spearman's rank correlation between a contender's scores of the other 49 documents and the
+human scores (for newsfeed, `pair_score` of every pair, the function its lists are ordered by,
+floor or not), with the same paired bootstrap over queries.
 """
 
 from __future__ import annotations
@@ -84,7 +90,7 @@ import numpy.typing as npt
 from bench.quality_corpora import DEFAULT_CACHE, fetch
 from newsfeed_readmodel.related.engine import RelatedEngine
 from newsfeed_readmodel.related.features import FeatureSettings, Input, extract
-from newsfeed_readmodel.related.scoring import ScoreSettings
+from newsfeed_readmodel.related.scoring import ScoreSettings, pair_score
 
 K = 3
 SEED = 7
@@ -235,6 +241,22 @@ def newsfeed(settings: ScoreSettings, feature_settings: FeatureSettings | None =
     return rank
 
 
+def newsfeed_scores(settings: ScoreSettings) -> Callable[[Corpus], Scores]:
+    """Every pair's score (`pair_score`, the function the engine's lists are ordered by), floor or not."""
+
+    def score(corpus: Corpus) -> Scores:
+        inputs: list[Input] = [(d.title, d.text, [], "en", _PUBLISHED) for d in corpus.queries]
+        features = extract(inputs, FeatureSettings())
+        scores = np.zeros((len(features), len(features)))
+        for i, a in enumerate(features):
+            for j, b in enumerate(features):
+                if i != j:
+                    scores[i, j] = pair_score(settings, a, b) or 0
+        return scores
+
+    return score
+
+
 def term_counts(corpus: Corpus) -> tuple[Any, Any]:
     """Sparse (documents x terms) counts of lower-cased \\w+ tokens, and the rows of the queries."""
     from scipy import sparse
@@ -253,6 +275,10 @@ def term_counts(corpus: Corpus) -> tuple[Any, Any]:
 
 
 def bm25(corpus: Corpus, k1: float = 1.5, b: float = 0.75) -> Ranking:
+    return top_k(corpus, bm25_scores(corpus, k1, b))
+
+
+def bm25_scores(corpus: Corpus, k1: float = 1.5, b: float = 0.75) -> Scores:
     """Okapi BM25 with every query occurrence counted: score = sum_t qtf x idf x tf (k1+1) / (tf + k1 norm)."""
     from scipy import sparse
 
@@ -266,10 +292,14 @@ def bm25(corpus: Corpus, k1: float = 1.5, b: float = 0.75) -> Ranking:
     saturated = weights.data * (k1 + 1) / (weights.data + norm[weights.row])
     documents = sparse.csr_matrix((saturated, (weights.row, weights.col)), shape=counts.shape)
     asked = counts[queries] @ sparse.diags(idf)
-    return top_k(corpus, (asked @ documents[queries].T).toarray())
+    return np.asarray((asked @ documents[queries].T).toarray(), dtype=np.float64)
 
 
 def tfidf(corpus: Corpus) -> Ranking:
+    return top_k(corpus, tfidf_scores(corpus))
+
+
+def tfidf_scores(corpus: Corpus) -> Scores:
     """Cosine of sublinear-tf x smoothed-idf vectors, L2-normalised."""
     from scipy import sparse
 
@@ -282,7 +312,7 @@ def tfidf(corpus: Corpus) -> Ranking:
     vectors = vectors @ sparse.diags(idf)
     lengths = np.sqrt(np.asarray(vectors.multiply(vectors).sum(axis=1)).ravel())
     vectors = sparse.diags(1 / np.maximum(lengths, 1e-12)) @ vectors
-    return top_k(corpus, (vectors @ vectors.T).toarray())
+    return np.asarray((vectors @ vectors.T).toarray(), dtype=np.float64)
 
 
 def minilm_available(cache: Path) -> str | None:
@@ -297,11 +327,15 @@ def minilm_available(cache: Path) -> str | None:
 
 
 def minilm(cache: Path) -> Callable[[Corpus], Ranking]:
-    def rank(corpus: Corpus) -> Ranking:
-        vectors = embeddings(cache, [f"{d.title}\n{d.text}" for d in corpus.queries])
-        return top_k(corpus, (vectors @ vectors.T).astype(np.float64))
+    return lambda corpus: top_k(corpus, minilm_scores(cache)(corpus))
 
-    return rank
+
+def minilm_scores(cache: Path) -> Callable[[Corpus], Scores]:
+    def score(corpus: Corpus) -> Scores:
+        vectors = embeddings(cache, [f"{d.title}\n{d.text}" for d in corpus.queries])
+        return (vectors @ vectors.T).astype(np.float64)
+
+    return score
 
 
 def embeddings(cache: Path, texts: list[str]) -> npt.NDArray[np.float32]:
@@ -318,7 +352,7 @@ def embeddings(cache: Path, texts: list[str]) -> npt.NDArray[np.float32]:
     vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
     stored.parent.mkdir(parents=True, exist_ok=True)
     np.save(stored, vectors.astype(np.float32))
-    return vectors.astype(np.float32)  # type: ignore[no-any-return]
+    return vectors.astype(np.float32)  # type: ignore[no-any-return,unused-ignore]
 
 
 def contenders(cache: Path) -> dict[str, Callable[[Corpus], Ranking]]:
@@ -334,6 +368,19 @@ def contenders(cache: Path) -> dict[str, Callable[[Corpus], Ranking]]:
         found["MiniLM-L6-v2 cosine"] = minilm(cache)
     else:
         print(f"note: MiniLM skipped: {missing}")
+    return found
+
+
+def scorers(cache: Path) -> dict[str, Callable[[Corpus], Scores]]:
+    """The same contenders as whole score matrices, for the agreement with Lee's human scores."""
+    found: dict[str, Callable[[Corpus], Scores]] = {
+        BLEND: newsfeed_scores(ScoreSettings()),
+        "newsfeed lexical": newsfeed_scores(replace(ScoreSettings(), w_dense=0.0, w_lexical=1.0)),
+        "BM25 (k1 1.5, b 0.75)": bm25_scores,
+        "TF-IDF cosine (sublinear)": tfidf_scores,
+    }
+    if minilm_available(cache) is None:
+        found["MiniLM-L6-v2 cosine"] = minilm_scores(cache)
     return found
 
 
@@ -364,6 +411,20 @@ def evaluate(corpus: Corpus, ideals: list[float], ranking: Ranking, seconds: flo
         ndcg.append(found / ideal if ideal > 0 else 0.0)
     short = sum(len(r) < K for r in ranking) / len(ranking)
     return Result(np.array(precision), np.array(ndcg), short, seconds)
+
+
+def agreement(corpus: Corpus, scores: Scores) -> npt.NDArray[np.float64]:
+    """Per query: Spearman's rank correlation of a contender's scores of the other documents
+    with the human scores (the NDCG gains), over all of them, not only the first K."""
+    from scipy.stats import spearmanr
+
+    ids = [d.id for d in corpus.queries]
+    out = []
+    for i, query in enumerate(ids):
+        others = [j for j in range(len(ids)) if j != i]
+        human = [corpus.gain(query, ids[j]) for j in others]
+        out.append(float(spearmanr(scores[i, others], human).statistic))
+    return np.array(out)
 
 
 def dcg(gains: Sequence[float]) -> float:
@@ -418,6 +479,21 @@ def run(corpus: Corpus, ranked_by: dict[str, Callable[[Corpus], Ranking]]) -> di
     return results
 
 
+def agreement_table(corpus: Corpus, scored_by: dict[str, Callable[[Corpus], Scores]]) -> str:
+    rhos = {name: agreement(corpus, score(corpus)) for name, score in scored_by.items()}
+    ours = rhos[BLEND]
+    lines = [
+        f"### {corpus.name.split(':')[0]}: agreement with the human scores, all 49 per query",
+        "",
+        "| contender | mean Spearman ρ per query | blend − it [95% CI] |",
+        "| --- | ---: | ---: |",
+    ]
+    for name, rho in rhos.items():
+        delta = "—" if name == BLEND else difference(ours, rho)
+        lines.append(f"| {name} | {rho.mean():.3f} | {delta} |")
+    return "\n".join(lines)
+
+
 def main(cache: Path, r8_size: int, bbc_size: int) -> None:
     started = time.perf_counter()
     ranked_by = contenders(cache)
@@ -425,6 +501,8 @@ def main(cache: Path, r8_size: int, bbc_size: int) -> None:
     for load in loaders:
         corpus = load()
         print(table(corpus, run(corpus, ranked_by)), end="\n\n", flush=True)
+        if corpus.name.startswith("Lee"):
+            print(agreement_table(corpus, scorers(cache)), end="\n\n", flush=True)
     print(f"total {time.perf_counter() - started:.0f} s")
 
 
