@@ -403,3 +403,14 @@ def test_a_restore_with_a_backlog_gives_the_lists_of_the_live_set(seed: int, cut
         assert old == stored.get(aid, [])
         stored[aid] = new
     assert {a: v for a, v in stored.items() if v} == brute_force(final, spec)
+
+
+def test_the_reason_leaves_out_everyday_words() -> None:
+    a = features_of("After the talks in Riyadh", "Officials said they would meet again in Riyadh after the talks.")
+    b = features_of("After the summit", "The minister said he would fly to Riyadh after the summit, officials said.")
+    terms = reason(a, b, {})["terms"]
+    assert "riyadh" in terms
+    assert not {"after", "said", "would", "the"} & set(terms)
+    only_everyday = features_of("After", "They said they would, after all.")
+    why = reason(only_everyday, b, {})
+    assert why == {"tags": [], "terms": [], "text": ""}

@@ -17,10 +17,14 @@ from functools import cache
 
 from .embedding import MODEL_DIR
 
-__all__ = ["WORD", "Vocabulary", "common_words", "fold_plural", "vocabulary"]
+__all__ = ["EVERYDAY_ZIPF", "WORD", "Vocabulary", "common_words", "everyday_words", "fold_plural", "vocabulary"]
 
 WORD = re.compile(r"[^\W\d_]+")
 """A word: a run of letters (any script), read lower-cased."""
+
+EVERYDAY_ZIPF = 600
+"""Words at least this common (Zipf 6.0: one word in a thousand or more, such as "after", "said",
+"would") weigh a little in a score but tell a reader nothing, so a card's reason leaves them out."""
 
 # words ending in -s that are not plurals (or fold onto a different word)
 _NOT_PLURALS = """
@@ -124,3 +128,13 @@ def _common_words(key: str, min_zipf: int) -> tuple[str, ...]:
     return tuple(
         word for word, _ in sorted(((w, z) for w, z in table.items() if z >= min_zipf), key=lambda p: (-p[1], p[0]))
     )
+
+
+def everyday_words(language: str) -> frozenset[str]:
+    """The words of `language` too common to explain a link (`EVERYDAY_ZIPF`); none without a table."""
+    return _everyday_words(_table_key(language))
+
+
+@cache
+def _everyday_words(key: str) -> frozenset[str]:
+    return frozenset(_common_words(key, EVERYDAY_ZIPF))
