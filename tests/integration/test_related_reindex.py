@@ -67,6 +67,20 @@ async def test_damaged_lists_are_restored_only_they_are_announced_and_the_live_p
     assert (await related_ids(system, "final"))[:1] == ["football"]
 
 
+async def test_a_higher_floor_leaves_out_the_weaker_links(redis_server: RedisServer, prefix: str) -> None:
+    """NEWSFEED_RELATED_MIN_SCORE: raising the floor rebuilds the lists without the links at or below it."""
+    async with running_system(redis_server.url, prefix) as system:
+        await seed(system)
+        await publish_all(system, story("ceasefire", "Ceasefire talks", CEASEFIRE, minutes=5))
+        before = await related_scores(system, "lavrov")
+    assert len(set(before.values())) >= 2
+    floor = (min(before.values()) + max(before.values())) / 2
+    async with running_system(redis_server.url, prefix, related_min_score=floor) as system:
+        after = await eventually(lambda: related_scores(system, "lavrov"), until=lambda s: s != before)
+    assert after == {article: score for article, score in before.items() if score > floor}
+    assert after  # the strongest link stays
+
+
 async def test_features_computed_with_other_settings_are_computed_again(system: System) -> None:
     """A replica not yet upgraded, or configured otherwise, stores features its own way: lists
     are never ranked with them, the maintainer computes them again from the stored document."""

@@ -44,6 +44,12 @@ class IndexerSettings(RedisSettings):
     related_recency_floor: float = Field(
         default=0.5, ge=0, le=1, description="Related links: the recency factor never drops below this."
     )
+    related_min_score: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Related links: an article scoring this or less is not related (see docs/related.md).",
+    )
     related_lease_ms: int = Field(
         default=10_000,
         ge=500,
@@ -87,6 +93,7 @@ class IndexerSettings(RedisSettings):
         scores = ScoreSettings(
             half_life_hours=round(self.related_half_life_days * 24),
             recency_floor=self.related_recency_floor,
+            min_score=self.related_min_score,
         )
         if self.related_mode == "lexical":
             scores = replace(scores, w_dense=0.0, w_lexical=1.0)
