@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from newsfeed_readmodel.related import embedding as embedding_module
 from newsfeed_readmodel.related import engine as engine_module
-from newsfeed_readmodel.related.embedding import StaticModel, static_model
+from newsfeed_readmodel.related.embedding import MODEL_DIR, StaticModel, static_model
 from newsfeed_readmodel.related.engine import RelatedEngine
 from newsfeed_readmodel.related.features import (
     Features,
@@ -129,7 +129,7 @@ def test_the_embedding_is_the_exact_integer_sum_of_token_rows(words: list[str]) 
     assert sums is not None
     assert np.array_equal(sums, _reference_sums(words).astype(np.float64))
     (vector,) = model.embed([words], scale=FeatureSettings().dense_scale)
-    assert np.array_equal(vector, model._quantise(sums, FeatureSettings().dense_scale))
+    assert np.array_equal(vector, model._quantise(sums, FeatureSettings().dense_scale, model.center))
 
 
 def test_the_word_cache_is_bounded_and_never_changes_a_vector(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -414,3 +414,71 @@ def test_the_reason_leaves_out_everyday_words() -> None:
     only_everyday = features_of("After", "They said they would, after all.")
     why = reason(only_everyday, b, {})
     assert why == {"tags": [], "terms": [], "text": ""}
+
+
+# ---------------------------------------------------------------- other languages
+ARTICLES_IN = {
+    "fr": (
+        (
+            "La Banque centrale européenne maintient ses taux",
+            "La Banque centrale européenne a décidé jeudi de maintenir ses taux directeurs inchangés, alors que"
+            " l'inflation dans la zone euro continue de ralentir. La présidente de la BCE a déclaré que les"
+            " décisions futures dépendront des données. Les marchés attendaient cette décision depuis plusieurs"
+            " semaines et les analystes prévoient une baisse des taux au printemps.",
+        ),
+        (
+            "La BCE pourrait baisser ses taux en juin",
+            "Plusieurs membres du conseil de la Banque centrale européenne estiment qu'une baisse des taux est"
+            " possible en juin si l'inflation continue de reculer dans la zone euro. Les économistes restent"
+            " prudents.",
+        ),
+        (
+            "Le PSG qualifié pour les quarts de finale",
+            "Le Paris Saint-Germain s'est qualifié mardi soir pour les quarts de finale de la Ligue des champions"
+            " après sa victoire contre le Bayern. Les supporters ont célébré la qualification dans les rues de la"
+            " capitale. L'entraîneur a salué la performance de ses joueurs et la solidité de la défense pendant"
+            " tout le match.",
+        ),
+    ),
+    "de": (
+        (
+            "Europäische Zentralbank lässt die Zinsen unverändert",
+            "Die Europäische Zentralbank hat am Donnerstag beschlossen, die Leitzinsen nicht zu verändern, weil"
+            " die Inflation im Euroraum weiter zurückgeht. Die Präsidentin der EZB sagte, die nächsten"
+            " Entscheidungen hingen von den Daten ab. Viele Ökonomen erwarten eine Zinssenkung im Frühjahr.",
+        ),
+        (
+            "EZB könnte die Zinsen im Juni senken",
+            "Mehrere Mitglieder des Rates der Europäischen Zentralbank halten eine Zinssenkung im Juni für"
+            " möglich, wenn die Inflation im Euroraum weiter sinkt. Die Ökonomen bleiben vorsichtig.",
+        ),
+        (
+            "Bayern München gewinnt das Spitzenspiel",
+            "Der FC Bayern München hat am Samstagabend das Spitzenspiel der Bundesliga gegen Dortmund gewonnen."
+            " Die Fans feierten den Sieg im Stadion bis spät in die Nacht. Der Trainer lobte die Leistung seiner"
+            " Mannschaft und die starke Abwehr während des ganzen Spiels.",
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(ARTICLES_IN))
+def test_articles_of_another_language_are_read_in_that_language(language: str) -> None:
+    """Its own word table keeps its everyday words from counting as shared terms, and its own
+    common direction keeps all its texts from looking alike to the embedding."""
+    rates, rates_again, football = extract(
+        [(title, text, [], language, T0) for title, text in ARTICLES_IN[language]], FeatureSettings()
+    )
+    spec = ScoreSettings()
+    related, unrelated = pair_score(spec, rates, rates_again), pair_score(spec, rates, football)
+    assert related is not None and unrelated is not None
+    assert related > spec.floor > unrelated
+    everyday = set(common_words(language, 600))
+    assert everyday and not everyday & set(reason(rates, rates_again, {})["terms"])
+    assert reason(rates, football, {})["terms"] == []
+
+
+def test_every_shipped_word_table_has_its_language_s_common_direction() -> None:
+    tables = {path.name.removeprefix("zipf_").removesuffix(".tsv.gz") for path in MODEL_DIR.glob("zipf_*.tsv.gz")}
+    assert {"en", "fr", "de", "es", "ru", "ar"} <= tables
+    assert set(static_model().centers) == tables - {"en"}

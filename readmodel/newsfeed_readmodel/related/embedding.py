@@ -3,9 +3,11 @@
 The model (`model/`, built by `tools/build_related_model.py` from all-MiniLM-L6-v2, see
 `docs/related-model.md`) is one int8 row per WordPiece token. An article's vector is the sum,
 over the words it reads (runs of letters, the same words its terms are counted from), of each
-word's token rows, with the model's common direction projected out, normalised and rounded to
-int8 at `scale`: an integer vector whose dot products are exact. Punctuation and digits are not
-words, so they do not pull every article towards the same direction.
+word's token rows, with the common direction of the article's language projected out (each
+language's texts share one: `center_<language>.npy`, or English's `center.npy` for a language
+without its own), normalised and rounded to int8 at `scale`: an integer vector whose dot
+products are exact. Punctuation and digits are not words, so they do not pull every article
+towards the same direction.
 
 Determinism: the row sums are whole numbers, and every partial sum stays within the range where
 float32 (or, for the rare article with very long words, float64) holds whole numbers exactly,
@@ -51,7 +53,8 @@ def model_fingerprint(directory: Path = MODEL_DIR) -> str:
 class StaticModel:
     tokenizer: Tokenizer
     rows: npt.NDArray[np.float32]  # (vocabulary, dim): the int8 rows, as float32 for BLAS
-    center: npt.NDArray[np.float64]  # unit vector: the common direction of all texts
+    center: npt.NDArray[np.float64]  # unit vector: the common direction of English texts
+    centers: dict[str, npt.NDArray[np.float64]]  # language -> the common direction of its texts
     unknown_id: int
     fingerprint: str  # names the model in the stored settings: a new model means a rebuild
     _words: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
@@ -70,10 +73,14 @@ class StaticModel:
         if rows.dtype != np.int8:
             raise ValueError("the related-articles model must hold int8 rows")
         center = np.load(directory / "center.npy").astype(np.float64)
+        centers = {
+            path.stem.removeprefix("center_"): np.load(path).astype(np.float64)
+            for path in sorted(directory.glob("center_*.npy"))
+        }
         unknown = int(config.get("unk_token_id", 1))
         matrix = rows.astype(np.float32)
         matrix[unknown] = 0.0
-        return cls(tokenizer, matrix, center, unknown, model_fingerprint(directory))
+        return cls(tokenizer, matrix, center, centers, unknown, model_fingerprint(directory))
 
     def word_ids(self, words: Iterable[str]) -> dict[str, list[int]]:
         """The token ids of each distinct one of `words` (`[UNK]` for a word WordPiece cannot split).
@@ -102,13 +109,17 @@ class StaticModel:
                     self._words[word] = encoding.ids
         return found
 
-    def embed(self, articles: Sequence[Sequence[str]], *, scale: float) -> npt.NDArray[np.int8]:
-        """One int8 vector per article, given as the words it reads (all zeros without a known token)."""
+    def embed(
+        self, articles: Sequence[Sequence[str]], *, scale: float, languages: Sequence[str] | None = None
+    ) -> npt.NDArray[np.int8]:
+        """One int8 vector per article, given as the words it reads (all zeros without a known
+        token), in its language (primary subtag; English when not given)."""
         out = np.zeros((len(articles), self.dim), dtype=np.int8)
         for i, words in enumerate(articles):
             sums = self.row_sums(words)
             if sums is not None:
-                out[i] = self._quantise(sums, scale)
+                center = self.centers.get(languages[i], self.center) if languages else self.center
+                out[i] = self._quantise(sums, scale, center)
         return out
 
     def row_sums(self, words: Sequence[str]) -> npt.NDArray[np.float64] | None:
@@ -133,12 +144,14 @@ class StaticModel:
             sums = np.matmul(np.asarray(times, dtype=np.float64), rows.astype(np.float64))
         return sums
 
-    def _quantise(self, sums: npt.NDArray[np.float64], scale: float) -> npt.NDArray[np.int8]:
+    def _quantise(
+        self, sums: npt.NDArray[np.float64], scale: float, center: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.int8]:
         squared = float(np.dot(sums.astype(np.int64), sums.astype(np.int64)))  # an exact integer
         if squared == 0:
             return np.zeros(self.dim, np.int8)
         x = sums / math.sqrt(squared)
-        x = x - math.fsum(x * self.center) * self.center
+        x = x - math.fsum(x * center) * center
         norm = math.sqrt(math.fsum(x * x))
         if norm == 0:
             return np.zeros(self.dim, np.int8)

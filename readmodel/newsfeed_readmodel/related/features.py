@@ -43,9 +43,10 @@ __all__ = [
 ]
 
 _TF_CAP = 1024
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 """The version of the code below: it enters the fingerprint, so a deployment whose stored
-features were computed differently recomputes them all (2: the embedding reads words)."""
+features were computed differently recomputes them all (2: the embedding reads words; 3: each
+language's own common direction is projected out of its embeddings)."""
 
 Input = tuple[str, str, list[str], str, datetime | None]
 """(title, text, tag slugs, language key, published_at): all that features depend on."""
@@ -135,7 +136,10 @@ def term_weights(
 def extract(articles: list[Input], settings: FeatureSettings) -> list[Features]:
     """Features of (title, text, tag slugs, language key, published_at) tuples, embedded as one batch."""
     words = [article_words(title, text, settings) for title, text, *_ in articles]
-    dense = static_model().embed([title + body for title, body in words], scale=settings.dense_scale)
+    languages = [language for _, _, _, language, _ in articles]
+    dense = static_model().embed(
+        [title + body for title, body in words], scale=settings.dense_scale, languages=languages
+    )
     out = []
     for (_, _, tags, language, published_at), (title, body), vector in zip(articles, words, dense, strict=True):
         terms, weights = term_weights(title, body, language, settings)

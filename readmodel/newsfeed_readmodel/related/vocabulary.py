@@ -4,9 +4,9 @@ A word's inverse document frequency comes from a frozen table of how common the 
 the language (`model/zipf_<language>.tsv.gz`, exported from `wordfreq`, Zipf frequency in
 hundredths), not from the articles indexed so far: a statistic that drifts with every
 article would make a related list depend on history. `idf = cut - zipf`, so a common word
-weighs little (words at or above the cut, none at the default, not at all). A language
-without a table treats every word as rare (`oov_zipf`), so its lists lean on the embedding
-and tags; the table is shipped for English (see `docs/related.md` for adding one).
+weighs little (words at or above the cut, none at the default, not at all). Tables ship for
+English and 36 more languages (`docs/related-model.md`); a language without one treats every
+word as rare (`oov_zipf`), as a table does a word it lacks.
 """
 
 from __future__ import annotations
