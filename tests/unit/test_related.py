@@ -30,7 +30,7 @@ from newsfeed_readmodel.related.features import (
 )
 from newsfeed_readmodel.related.ranking import best, enters, repaired
 from newsfeed_readmodel.related.scoring import REC_ONE, ScoreSettings, pair_score, reason, recency_table
-from newsfeed_readmodel.related.vocabulary import common_words, fold_plural, vocabulary
+from newsfeed_readmodel.related.vocabulary import common_words, fold_plural, table_language, vocabulary
 
 T0 = datetime(2025, 2, 17, 18, 0, tzinfo=UTC)
 LAVROV = "Lavrov rules out territorial concessions in Ukraine peace talks with Russia and the Kremlin."
@@ -482,3 +482,11 @@ def test_every_shipped_word_table_has_its_language_s_common_direction() -> None:
     tables = {path.name.removeprefix("zipf_").removesuffix(".tsv.gz") for path in MODEL_DIR.glob("zipf_*.tsv.gz")}
     assert {"en", "fr", "de", "es", "ru", "ar"} <= tables
     assert set(static_model().centers) == tables - {"en"}
+
+
+def test_a_synonym_language_code_reads_its_language_s_table() -> None:
+    title, text = "Statsbudsjettet", "Regjeringen la fram statsbudsjettet for neste år, og finansministeren sa at"
+    generic, bokmal = extract([(title, text, [], "no", T0), (title, text, [], "nb", T0)], FeatureSettings())
+    assert replace(generic, language="nb") == bokmal
+    assert generic.language == "no"  # related only to articles of its own code, as before
+    assert [table_language(code) for code in ("sr-Latn", "HR", "tl", "xx", "zh")] == ["sh", "sh", "fil", "", ""]

@@ -27,7 +27,7 @@ import numpy as np
 import orjson
 
 from .embedding import static_model
-from .vocabulary import WORD, vocabulary
+from .vocabulary import WORD, table_language, vocabulary
 
 __all__ = [
     "RELATED_FIELDS",
@@ -46,7 +46,8 @@ _TF_CAP = 1024
 FEATURES_VERSION = 3
 """The version of the code below: it enters the fingerprint, so a deployment whose stored
 features were computed differently recomputes them all (2: the embedding reads words; 3: each
-language's own common direction is projected out of its embeddings)."""
+language's own common direction is projected out of its embeddings, synonym codes read
+their language's table)."""
 
 Input = tuple[str, str, list[str], str, datetime | None]
 """(title, text, tag slugs, language key, published_at): all that features depend on."""
@@ -136,7 +137,7 @@ def term_weights(
 def extract(articles: list[Input], settings: FeatureSettings) -> list[Features]:
     """Features of (title, text, tag slugs, language key, published_at) tuples, embedded as one batch."""
     words = [article_words(title, text, settings) for title, text, *_ in articles]
-    languages = [language for _, _, _, language, _ in articles]
+    languages = [table_language(language) for _, _, _, language, _ in articles]
     dense = static_model().embed(
         [title + body for title, body in words], scale=settings.dense_scale, languages=languages
     )

@@ -17,7 +17,16 @@ from functools import cache
 
 from .embedding import MODEL_DIR
 
-__all__ = ["EVERYDAY_ZIPF", "WORD", "Vocabulary", "common_words", "everyday_words", "fold_plural", "vocabulary"]
+__all__ = [
+    "EVERYDAY_ZIPF",
+    "WORD",
+    "Vocabulary",
+    "common_words",
+    "everyday_words",
+    "fold_plural",
+    "table_language",
+    "vocabulary",
+]
 
 WORD = re.compile(r"[^\W\d_]+")
 """A word: a run of letters (any script), read lower-cased."""
@@ -82,12 +91,20 @@ def _shipped() -> frozenset[str]:
     return frozenset(name.removeprefix("zipf_").removesuffix(".tsv.gz") for name in names)
 
 
-def _table_key(language: str) -> str:
-    """The table a language reads: its primary subtag's, or "" (none) when no table ships for it.
+_TABLE_OF = {"no": "nb", "hr": "sh", "sr": "sh", "bs": "sh", "tl": "fil", "iw": "he", "in": "id"}
+"""Language codes whose words another table holds: Norwegian's written standard Bokmål, the
+standards of Serbo-Croatian, Tagalog's Filipino, and ISO 639's withdrawn codes of Hebrew and
+Indonesian. Only the table is shared: articles are still related within their own code."""
+
+
+def table_language(language: str) -> str:
+    """The table a language reads: its primary subtag's (or the one `_TABLE_OF` names), or ""
+    (none) when no table ships for it. The embedding uses the same language's direction.
 
     Every language without a table behaves the same, so they share one vocabulary: any number
     of distinct language tags (a CMS may send thousands) costs one cache entry, not one each."""
     base = language.split("-", maxsplit=1)[0].lower()
+    base = _TABLE_OF.get(base, base)
     return base if base in _shipped() else ""
 
 
@@ -106,7 +123,7 @@ def _table(key: str) -> dict[str, int]:
 
 def vocabulary(language: str, cut: int, oov_zipf: int) -> Vocabulary:
     """The vocabulary of `language` (primary subtag: `en-GB` reads the `en` table)."""
-    return _vocabulary(_table_key(language), cut, oov_zipf)
+    return _vocabulary(table_language(language), cut, oov_zipf)
 
 
 @cache
@@ -119,7 +136,7 @@ def common_words(language: str, min_zipf: int) -> tuple[str, ...]:
 
     Their postings would be the longest; the related engine keeps their weights as dense
     columns instead (a way of computing, not a setting: the scores are the same)."""
-    return _common_words(_table_key(language), min_zipf)
+    return _common_words(table_language(language), min_zipf)
 
 
 @cache
@@ -132,7 +149,7 @@ def _common_words(key: str, min_zipf: int) -> tuple[str, ...]:
 
 def everyday_words(language: str) -> frozenset[str]:
     """The words of `language` too common to explain a link (`EVERYDAY_ZIPF`); none without a table."""
-    return _everyday_words(_table_key(language))
+    return _everyday_words(table_language(language))
 
 
 @cache
