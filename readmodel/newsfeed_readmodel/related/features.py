@@ -27,7 +27,7 @@ import numpy as np
 import orjson
 
 from .embedding import static_model
-from .vocabulary import WORD, table_language, vocabulary
+from .vocabulary import language_code, vocabulary, words_of
 
 __all__ = [
     "RELATED_FIELDS",
@@ -47,7 +47,7 @@ FEATURES_VERSION = 3
 """The version of the code below: it enters the fingerprint, so a deployment whose stored
 features were computed differently recomputes them all (2: the embedding reads words; 3: each
 language's own common direction is projected out of its embeddings, synonym codes read
-their language's table)."""
+their language's table, Chinese and Japanese are read as pairs of characters)."""
 
 Input = tuple[str, str, list[str], str, datetime | None]
 """(title, text, tag slugs, language key, published_at): all that features depend on."""
@@ -101,10 +101,10 @@ def _tf_table() -> tuple[int, ...]:
 
 
 def article_words(title: str, text: str, settings: FeatureSettings) -> tuple[list[str], list[str]]:
-    """The words an article is read as (title words, body words): lower-cased runs of letters,
-    at most `max_words` in all, from a bounded prefix of the body."""
-    title_words = WORD.findall(title.lower())[: settings.max_words]
-    body_words = WORD.findall(text[: settings.max_words * 40].lower())[: max(0, settings.max_words - len(title_words))]
+    """The words an article is read as (title words, body words): lower-cased runs of letters
+    (`words_of`), at most `max_words` in all, from a bounded prefix of the body."""
+    title_words = words_of(title.lower())[: settings.max_words]
+    body_words = words_of(text[: settings.max_words * 40].lower())[: max(0, settings.max_words - len(title_words))]
     return title_words, body_words
 
 
@@ -137,7 +137,7 @@ def term_weights(
 def extract(articles: list[Input], settings: FeatureSettings) -> list[Features]:
     """Features of (title, text, tag slugs, language key, published_at) tuples, embedded as one batch."""
     words = [article_words(title, text, settings) for title, text, *_ in articles]
-    languages = [table_language(language) for _, _, _, language, _ in articles]
+    languages = [language_code(language) for _, _, _, language, _ in articles]
     dense = static_model().embed(
         [title + body for title, body in words], scale=settings.dense_scale, languages=languages
     )

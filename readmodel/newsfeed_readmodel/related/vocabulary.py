@@ -24,12 +24,18 @@ __all__ = [
     "common_words",
     "everyday_words",
     "fold_plural",
+    "language_code",
     "table_language",
     "vocabulary",
+    "words_of",
 ]
 
 WORD = re.compile(r"[^\W\d_]+")
 """A word: a run of letters (any script), read lower-cased."""
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana and Han ideographs
+_HAS_CJK = re.compile(f"[{_CJK}]")
+_CJK_OR_NOT = re.compile(f"[{_CJK}]+|[^{_CJK}]+")
 
 EVERYDAY_ZIPF = 600
 """Words at least this common (Zipf 6.0: one word in a thousand or more, such as "after", "said",
@@ -97,15 +103,37 @@ standards of Serbo-Croatian, Tagalog's Filipino, and ISO 639's withdrawn codes o
 Indonesian. Only the table is shared: articles are still related within their own code."""
 
 
+def words_of(text: str) -> list[str]:
+    """The words of lower-cased text: runs of letters. Chinese and Japanese, written without
+    spaces between words, are read as overlapping pairs of characters (as search engines index
+    them: "欧洲央行" is "欧洲", "洲央", "央行"), a lone character as itself."""
+    words = WORD.findall(text)
+    if not _HAS_CJK.search(text):
+        return words
+    out: list[str] = []
+    for word in words:
+        for part in _CJK_OR_NOT.findall(word):
+            if _HAS_CJK.match(part):
+                out.extend(part[i : i + 2] for i in range(max(1, len(part) - 1)))
+            else:
+                out.append(part)
+    return out
+
+
+def language_code(language: str) -> str:
+    """The code whose word table and embedding direction a language uses: its primary subtag,
+    lower-cased, or the one `_TABLE_OF` names."""
+    base = language.split("-", maxsplit=1)[0].lower()
+    return _TABLE_OF.get(base, base)
+
+
 def table_language(language: str) -> str:
-    """The table a language reads: its primary subtag's (or the one `_TABLE_OF` names), or ""
-    (none) when no table ships for it. The embedding uses the same language's direction.
+    """The table a language reads (`language_code`), or "" (none) when no table ships for it.
 
     Every language without a table behaves the same, so they share one vocabulary: any number
     of distinct language tags (a CMS may send thousands) costs one cache entry, not one each."""
-    base = language.split("-", maxsplit=1)[0].lower()
-    base = _TABLE_OF.get(base, base)
-    return base if base in _shipped() else ""
+    code = language_code(language)
+    return code if code in _shipped() else ""
 
 
 @cache
