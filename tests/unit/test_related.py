@@ -501,9 +501,11 @@ def test_articles_of_another_language_are_read_in_that_language(language: str) -
 
 
 def test_chinese_and_japanese_are_read_as_pairs_of_characters() -> None:
-    assert words_of("欧洲央行 ecb 说") == ["欧洲", "洲央", "央行", "ecb", "说"]
-    assert words_of("ユーロ圏のインフレ") == ["ユー", "ーロ", "ロ圏", "圏の", "のイ", "イン", "ンフ", "フレ"]
-    assert words_of("abc欧洲") == ["abc", "欧洲"]
+    assert words_of("欧洲央行 ecb 说", 10) == ["欧洲", "洲央", "央行", "ecb", "说"]
+    assert words_of("ユーロ圏のインフレ", 10) == ["ユー", "ーロ", "ロ圏", "圏の", "のイ", "イン", "ンフ", "フレ"]
+    assert words_of("abc欧洲", 10) == ["abc", "欧洲"]
+    assert words_of("欧洲央行" * 20_000, 5) == ["欧洲", "洲央", "央行", "行欧", "欧洲"]
+    assert words_of("one two three", 2) == ["one", "two"]
 
 
 def test_every_shipped_word_table_has_its_language_s_common_direction() -> None:

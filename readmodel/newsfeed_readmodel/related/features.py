@@ -103,8 +103,8 @@ def _tf_table() -> tuple[int, ...]:
 def article_words(title: str, text: str, settings: FeatureSettings) -> tuple[list[str], list[str]]:
     """The words an article is read as (title words, body words): lower-cased runs of letters
     (`words_of`), at most `max_words` in all, from a bounded prefix of the body."""
-    title_words = words_of(title.lower())[: settings.max_words]
-    body_words = words_of(text[: settings.max_words * 40].lower())[: max(0, settings.max_words - len(title_words))]
+    title_words = words_of(title.lower(), settings.max_words)
+    body_words = words_of(text[: settings.max_words * 40].lower(), settings.max_words - len(title_words))
     return title_words, body_words
 
 

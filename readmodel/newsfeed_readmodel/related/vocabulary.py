@@ -103,21 +103,24 @@ standards of Serbo-Croatian, Tagalog's Filipino, and ISO 639's withdrawn codes o
 Indonesian. Only the table is shared: articles are still related within their own code."""
 
 
-def words_of(text: str) -> list[str]:
-    """The words of lower-cased text: runs of letters. Chinese and Japanese, written without
-    spaces between words, are read as overlapping pairs of characters (as search engines index
-    them: "欧洲央行" is "欧洲", "洲央", "央行"), a lone character as itself."""
+def words_of(text: str, limit: int) -> list[str]:
+    """The first `limit` words of lower-cased text: runs of letters. Chinese and Japanese,
+    written without spaces between words, are read as overlapping pairs of characters (as
+    search engines index them: "欧洲央行" is "欧洲", "洲央", "央行"), a lone character as itself."""
     words = WORD.findall(text)
     if not _HAS_CJK.search(text):
-        return words
+        return words[:limit]
     out: list[str] = []
     for word in words:
         for part in _CJK_OR_NOT.findall(word):
             if _HAS_CJK.match(part):
-                out.extend(part[i : i + 2] for i in range(max(1, len(part) - 1)))
+                pairs = min(max(1, len(part) - 1), limit - len(out))  # a run may be a whole text
+                out.extend(part[i : i + 2] for i in range(pairs))
             else:
                 out.append(part)
-    return out
+        if len(out) >= limit:
+            break
+    return out[:limit]
 
 
 def language_code(language: str) -> str:
