@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import re
+from collections.abc import Iterator
 from functools import cache
 
 from .embedding import MODEL_DIR
@@ -142,14 +143,17 @@ def table_language(language: str) -> str:
 @cache
 def _table(key: str) -> dict[str, int]:
     """word -> Zipf frequency (hundredths) from the shipped table `key` ("": none, empty)."""
-    table: dict[str, int] = {}
+    return dict(_rows(key))
+
+
+def _rows(key: str) -> Iterator[tuple[str, int]]:
+    """(word, Zipf frequency in hundredths) of the shipped table `key`, read as a stream."""
     if not key:
-        return table
+        return
     with gzip.open(MODEL_DIR / f"zipf_{key}.tsv.gz", "rt", encoding="utf-8") as lines:
         for line in lines:
             word, _, zipf = line.rstrip("\n").partition("\t")
-            table[word] = int(zipf)
-    return table
+            yield word, int(zipf)
 
 
 def vocabulary(language: str, cut: int, oov_zipf: int) -> Vocabulary:
@@ -172,10 +176,9 @@ def common_words(language: str, min_zipf: int) -> tuple[str, ...]:
 
 @cache
 def _common_words(key: str, min_zipf: int) -> tuple[str, ...]:
-    table = _table(key)
-    return tuple(
-        word for word, _ in sorted(((w, z) for w, z in table.items() if z >= min_zipf), key=lambda p: (-p[1], p[0]))
-    )
+    """Read from the file, not `_table`: the API, which only explains links, never holds the table."""
+    common = [(word, zipf) for word, zipf in _rows(key) if zipf >= min_zipf]
+    return tuple(word for word, _ in sorted(common, key=lambda p: (-p[1], p[0])))
 
 
 def everyday_words(language: str) -> frozenset[str]:
