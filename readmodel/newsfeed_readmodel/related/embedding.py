@@ -122,6 +122,17 @@ class StaticModel:
                 out[i] = self._quantise(sums, scale, center)
         return out
 
+    def piece_share(self, words: Sequence[str]) -> float:
+        """The share of the tokens `words` are read as that hold more than one letter (`[UNK]`
+        holds none). The vocabulary is English's WordPiece: over each shipped table's 3,000
+        commonest words this is 0.69-0.99 for languages written in Latin script, which it
+        reads in pieces of words, and 0.05 or less for every other alphabet, which it reads
+        letter by letter: there an article's vector only counts its letters."""
+        unknown = self.tokenizer.id_to_token(self.unknown_id)
+        encodings = self.tokenizer.encode_batch(list(words), add_special_tokens=False)
+        pieces = [token.removeprefix("##") for encoding in encodings for token in encoding.tokens]
+        return sum(1 for piece in pieces if piece != unknown and len(piece) > 1) / max(1, len(pieces))
+
     def row_sums(self, words: Sequence[str]) -> npt.NDArray[np.float64] | None:
         """The sum of the token rows of every word (None: no token), exact whatever the summation order."""
         counts = Counter(words)

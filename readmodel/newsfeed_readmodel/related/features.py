@@ -27,7 +27,7 @@ import numpy as np
 import orjson
 
 from .embedding import static_model
-from .vocabulary import language_code, vocabulary, words_of
+from .vocabulary import commonest_words, language_code, normalise, vocabulary, words_of
 
 __all__ = [
     "RELATED_FIELDS",
@@ -43,11 +43,13 @@ __all__ = [
 ]
 
 _TF_CAP = 1024
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 """The version of the code below: it enters the fingerprint, so a deployment whose stored
 features were computed differently recomputes them all (2: the embedding reads words; 3: each
 language's own common direction is projected out of its embeddings, synonym codes read
-their language's table, Chinese and Japanese are read as pairs of characters)."""
+their language's table, Chinese and Japanese are read as pairs of characters; 4: text is normalised and case-folded
+as the word tables are, a word keeps its combining marks, and a language the model reads
+letter by letter has no embedding)."""
 
 Input = tuple[str, str, list[str], str, datetime | None]
 """(title, text, tag slugs, language key, published_at): all that features depend on."""
@@ -100,12 +102,13 @@ def _tf_table() -> tuple[int, ...]:
         return (0, *(int((Decimal(1000) * (1 + Decimal(c).ln())).to_integral_value()) for c in range(1, _TF_CAP + 1)))
 
 
-def article_words(title: str, text: str, settings: FeatureSettings) -> tuple[list[str], list[str]]:
-    """The words an article is read as (title words, body words): lower-cased runs of letters
-    (`words_of`), at most `max_words` in all, from a bounded prefix of the body."""
-    title_words = words_of(title.lower(), settings.max_words)
-    body_words = words_of(text[: settings.max_words * 40].lower(), settings.max_words - len(title_words))
-    return title_words, body_words
+def article_words(title: str, text: str, language: str, settings: FeatureSettings) -> tuple[list[str], list[str]]:
+    """The words an article is read as (title words, body words): runs of letters (`words_of`)
+    of the text as its language's word table spells them (`normalise`), at most `max_words` in
+    all, from a bounded prefix of the body."""
+    title_words = words_of(normalise(title, language), settings.max_words)
+    body = normalise(text[: settings.max_words * 40], language)
+    return title_words, words_of(body, settings.max_words - len(title_words))
 
 
 def term_weights(
@@ -134,13 +137,25 @@ def term_weights(
     return tuple(t for t, _ in kept), tuple(q for _, q in kept)
 
 
+@cache
+def embedded(language: str) -> bool:
+    """Whether articles of `language` get an embedding: where the model reads the language in
+    pieces of words (`StaticModel.piece_share` of its table's 3,000 commonest words at least one
+    half), not letter by letter, a count of letters telling nothing of meaning. A language with
+    no table keeps its embedding: Chinese and Japanese, whose characters are words or parts of
+    words, and a language the model folder knows nothing of."""
+    words = commonest_words(language, 3000)
+    return not words or static_model().piece_share(words) >= 0.5
+
+
 def extract(articles: list[Input], settings: FeatureSettings) -> list[Features]:
-    """Features of (title, text, tag slugs, language key, published_at) tuples, embedded as one batch."""
-    words = [article_words(title, text, settings) for title, text, *_ in articles]
+    """Features of (title, text, tag slugs, language key, published_at) tuples, embedded as one
+    batch; an article of a language that is not `embedded` has an all-zero vector, so it is
+    related by its terms and tags alone."""
+    words = [article_words(title, text, language, settings) for title, text, _, language, _ in articles]
     languages = [language_code(language) for _, _, _, language, _ in articles]
-    dense = static_model().embed(
-        [title + body for title, body in words], scale=settings.dense_scale, languages=languages
-    )
+    read = [title + body if embedded(code) else [] for (title, body), code in zip(words, languages, strict=True)]
+    dense = static_model().embed(read, scale=settings.dense_scale, languages=languages)
     out = []
     for (_, _, tags, language, published_at), (title, body), vector in zip(articles, words, dense, strict=True):
         terms, weights = term_weights(title, body, language, settings)

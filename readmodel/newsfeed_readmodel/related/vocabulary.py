@@ -12,8 +12,11 @@ word as rare (`oov_zipf`), as a table does a word it lacks.
 from __future__ import annotations
 
 import gzip
+import heapq
 import re
-from collections.abc import Iterator
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator
 from functools import cache
 
 from .embedding import MODEL_DIR
@@ -23,16 +26,40 @@ __all__ = [
     "WORD",
     "Vocabulary",
     "common_words",
+    "commonest_words",
     "everyday_words",
     "fold_plural",
     "language_code",
+    "normalise",
     "table_language",
     "vocabulary",
     "words_of",
 ]
 
-WORD = re.compile(r"[^\W\d_]+")
-"""A word: a run of letters (any script), read lower-cased."""
+
+def _marks(categories: tuple[str, ...], points: Iterable[int]) -> str:
+    """The ranges, for a character class, of the combining marks of these Unicode categories."""
+    marks = [p for p in points if p <= sys.maxunicode and unicodedata.category(chr(p)) in categories]
+    runs: list[list[int]] = []
+    for point in marks:
+        if runs and runs[-1][1] == point - 1:
+            runs[-1][1] = point
+        else:
+            runs.append([point, point])
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in runs)
+
+
+_ALL_MARKS = ("Mn", "Mc", "Me")
+_BMP_MARKS = _marks(_ALL_MARKS, range(0x10000))
+_OTHER_MARKS = _marks(_ALL_MARKS, (*range(0x10000, 0x20000), *range(0xE0000, 0xE0200)))  # no mark lies elsewhere
+_JOINERS = "\u200c\u200d"  # zero-width (non-)joiners, inside Persian and Indic words
+_MARK = rf"[{_BMP_MARKS}]|[{_OTHER_MARKS}]|[{_JOINERS}](?=[^\W\d_])"
+WORD = re.compile(rf"[^\W\d_]+(?:(?:{_MARK})+[^\W\d_]*)*")
+"""A word: a run of letters (any script) and the combining marks that belong to them (the vowel
+signs of Devanagari, Bengali or Tamil are marks, not letters), read after `normalise`."""
+_LETTERS = re.compile(r"[^\W\d_]+")
+"""`WORD` in a text without marks or joiners, three times as fast."""
+_MAY_HOLD_MARKS = re.compile(f"[{_BMP_MARKS}{_JOINERS}\U00010000-\U0010ffff]")
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana and Han ideographs
 _HAS_CJK = re.compile(f"[{_CJK}]")
@@ -104,11 +131,46 @@ standards of Serbo-Croatian, Tagalog's Filipino, and ISO 639's withdrawn codes o
 Indonesian. Only the table is shared: articles are still related within their own code."""
 
 
+_ABJADS = frozenset({"ar", "fa", "ur", "he", "yi", "ps", "ckb", "sd", "ug"})
+"""Languages written in Arabic or Hebrew script, whose vowel points are optional: removed."""
+_ABJAD_MARKS = re.compile(f"[{_marks(('Mn',), range(0x10000))}\u0640]")  # and the tatweel, which only stretches a word
+_DOTTED_I = frozenset({"tr", "az"})
+_COMMA_BELOW = str.maketrans("şţ", "șț")  # Romanian writes a comma below; a cedilla is a mistyping
+_CEDILLA = str.maketrans("șț", "şţ")  # and Turkish the other way round
+_SERBIAN_LATIN = str.maketrans(
+    dict(zip("абвгдђежзијклмнопрстћуфхцчш", "abvgdđežzijklmnoprstćufhcčš", strict=True))
+    | {"љ": "lj", "њ": "nj", "џ": "dž"}
+)
+
+
+def normalise(text: str, language: str) -> str:
+    """Text as the word tables spell their words (the steps of wordfreq's own preprocessing).
+
+    Compatibility forms become what they stand for (NFKC: a ligature "ﬁ", full-width letters, a
+    letter and its combining accent as one); case is folded, not just lowered ("Straße" is
+    "strasse", a Greek final sigma is "σ"); Turkish keeps its dotted and dotless i apart;
+    Arabic and Hebrew lose their optional vowel points; Serbian Cyrillic reads as the Latin
+    the table holds; Romanian and Turkish s and t with a comma or cedilla below are one letter."""
+    code = language_code(language)
+    text = unicodedata.normalize("NFKC", text)
+    if code in _ABJADS:
+        text = _ABJAD_MARKS.sub("", text)
+    if code in _DOTTED_I:
+        text = text.replace("İ", "i").replace("I", "ı").casefold().translate(_CEDILLA)
+    else:
+        text = text.casefold()
+    if code == "sh":
+        text = text.translate(_SERBIAN_LATIN)
+    elif code == "ro":
+        text = text.translate(_COMMA_BELOW)
+    return text
+
+
 def words_of(text: str, limit: int) -> list[str]:
-    """The first `limit` words of lower-cased text: runs of letters. Chinese and Japanese,
+    """The first `limit` words of normalised text: runs of letters. Chinese and Japanese,
     written without spaces between words, are read as overlapping pairs of characters (as
     search engines index them: "欧洲央行" is "欧洲", "洲央", "央行"), a lone character as itself."""
-    words = WORD.findall(text)
+    words = (WORD if _MAY_HOLD_MARKS.search(text) else _LETTERS).findall(text)
     if not _HAS_CJK.search(text):
         return words[:limit]
     out: list[str] = []
@@ -179,6 +241,16 @@ def _common_words(key: str, min_zipf: int) -> tuple[str, ...]:
     """Read from the file, not `_table`: the API, which only explains links, never holds the table."""
     common = [(word, zipf) for word, zipf in _rows(key) if zipf >= min_zipf]
     return tuple(word for word, _ in sorted(common, key=lambda p: (-p[1], p[0])))
+
+
+def commonest_words(language: str, count: int) -> tuple[str, ...]:
+    """The `count` commonest words of `language`'s table, commonest first (none without a table)."""
+    return _commonest_words(table_language(language), count)
+
+
+@cache
+def _commonest_words(key: str, count: int) -> tuple[str, ...]:
+    return tuple(word for word, _ in heapq.nsmallest(count, _rows(key), key=lambda p: (-p[1], p[0])))
 
 
 def everyday_words(language: str) -> frozenset[str]:
