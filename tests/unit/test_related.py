@@ -562,6 +562,7 @@ def test_text_is_read_as_the_word_tables_spell_their_words() -> None:
     assert words("Београд Љубав", "sr") == words("Beograd Ljubav", "sr")  # Cyrillic read as the Latin table
     assert words("ACELAŞI", "ro") == ["același"]  # a cedilla typed for a comma below
     assert words("cafe\u0301 ﬁnance Ｆｕｌｌ", "fr") == ["café", "finance", "full"]  # decomposed, ligature, wide
+    assert words("Bundes\u00adverfassungs\u00adgericht", "de") == ["bundesverfassungsgericht"]  # soft hyphens
     for word, language in (("strasse", "de"), ("λόγοσ", "el"), ("istanbul", "tr"), ("beograd", "sh")):
         table = vocabulary(language, 900, 0)
         assert table.zipf.get(word, 0) > 300, (word, language)  # a known word, not a rare one

@@ -147,12 +147,13 @@ def normalise(text: str, language: str) -> str:
     """Text as the word tables spell their words (the steps of wordfreq's own preprocessing).
 
     Compatibility forms become what they stand for (NFKC: a ligature "ﬁ", full-width letters, a
-    letter and its combining accent as one); case is folded, not just lowered ("Straße" is
+    letter and its combining accent as one); soft hyphens, which a CMS puts inside long words to
+    show where a line may break, are dropped; case is folded, not just lowered ("Straße" is
     "strasse", a Greek final sigma is "σ"); Turkish keeps its dotted and dotless i apart;
     Arabic and Hebrew lose their optional vowel points; Serbian Cyrillic reads as the Latin
     the table holds; Romanian and Turkish s and t with a comma or cedilla below are one letter."""
     code = language_code(language)
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")  # a soft hyphen only marks where to break
     if code in _ABJADS:
         text = _ABJAD_MARKS.sub("", text)
     if code in _DOTTED_I:
