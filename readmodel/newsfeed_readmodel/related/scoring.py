@@ -30,7 +30,7 @@ import numpy as np
 import orjson
 
 from .features import Features
-from .vocabulary import everyday_words
+from .vocabulary import everyday_words, table_spelling
 
 __all__ = [
     "REC_ONE",
@@ -151,7 +151,11 @@ def reason(a: Features, b: Features, tag_names: dict[str, str], *, terms: int = 
     theirs = dict(zip(b.terms, b.weights, strict=True))
     everyday = everyday_words(a.language)
     # (-product, term) tuples order strongest first, then by term: no sort key, only the top few
-    shared = [(-w * theirs[t], t) for t, w in zip(a.terms, a.weights, strict=True) if t in theirs and t not in everyday]
+    shared = [
+        (-w * theirs[t], t)
+        for t, w in zip(a.terms, a.weights, strict=True)
+        if t in theirs and table_spelling(t) not in everyday
+    ]
     their_tags = set(b.tags)
     tags = [tag_names.get(t, t) for t in a.tags if t in their_tags]
     words = [t for _, t in heapq.nsmallest(terms, shared)]

@@ -32,6 +32,7 @@ __all__ = [
     "language_code",
     "normalise",
     "table_language",
+    "table_spelling",
     "vocabulary",
     "words_of",
 ]
@@ -111,7 +112,7 @@ class Vocabulary:
         found: tuple[str, int] | None = None
         if len(word) >= 2:
             term = fold_plural(word, self.zipf) if self.fold else word
-            idf = self.cut - self.zipf.get(term, self.oov_zipf)
+            idf = self.cut - self.zipf.get(table_spelling(term), self.oov_zipf)
             found = (term, idf) if idf > 0 else None
         if len(self._terms) < 1_000_000:  # a cache: bounded, and it never changes an answer
             self._terms[word] = found
@@ -148,23 +149,30 @@ def normalise(text: str, language: str) -> str:
 
     Compatibility forms become what they stand for (NFKC: a ligature "ﬁ", full-width letters, a
     letter and its combining accent as one); soft hyphens, which a CMS puts inside long words to
-    show where a line may break, are dropped; case is folded, not just lowered ("Straße" is
-    "strasse", a Greek final sigma is "σ"); Turkish keeps its dotted and dotless i apart;
+    show where a line may break, are dropped; text is lower-cased (a word is shown as a reason
+    as written: "straße", a Greek final "ς") and looked up in its table case-folded, as the
+    table spells it (`Vocabulary.term`: "strasse", "σ"); Turkish keeps its dotted and dotless i apart;
     Arabic and Hebrew lose their optional vowel points; Serbian Cyrillic reads as the Latin
     the table holds; Romanian and Turkish s and t with a comma or cedilla below are one letter."""
     code = language_code(language)
     text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")  # a soft hyphen only marks where to break
     if code in _ABJADS:
         text = _ABJAD_MARKS.sub("", text)
+    if code in _DOTTED_I:  # before lower-casing, which would give "i" and "i̇"
+        text = text.replace("İ", "i").replace("I", "ı")
+    text = text.lower()
     if code in _DOTTED_I:
-        text = text.replace("İ", "i").replace("I", "ı").casefold().translate(_CEDILLA)
-    else:
-        text = text.casefold()
+        text = text.translate(_CEDILLA)
     if code == "sh":
         text = text.translate(_SERBIAN_LATIN)
     elif code == "ro":
         text = text.translate(_COMMA_BELOW)
     return text
+
+
+def table_spelling(word: str) -> str:
+    """A lower-cased word as the word tables spell it: case-folded ("straße" is "strasse")."""
+    return word if word.isascii() else word.casefold()
 
 
 def words_of(text: str, limit: int) -> list[str]:
