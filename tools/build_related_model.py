@@ -145,7 +145,7 @@ def _marks() -> str:
 
 
 # the same as newsfeed_readmodel.related.vocabulary.WORD: letters and their combining marks
-WORD = re.compile(rf"(?:[^\W\d_]+(?:[{_marks()}]|[\u200c\u200d](?=[^\W\d_]))*)+")
+WORD = re.compile(rf"[^\W\d_]+(?:(?:[{_marks()}]|[\u200c\u200d](?=[^\W\d_]))+[^\W\d_]*)*")
 
 FILES = ("embeddings.npy", "tokenizer.json", "center.npy", "config.json")
 
