@@ -38,6 +38,7 @@ from newsfeed_readmodel.related.vocabulary import (
     normalise,
     table_language,
     table_spelling,
+    unexplaining,
     vocabulary,
     words_of,
 )
@@ -606,6 +607,15 @@ def test_only_languages_the_model_reads_in_pieces_of_words_are_embedded() -> Non
     articles = [("Банк России", "Банк России", [], "ru", T0), ("La BCE", "La BCE", [], "fr", T0)]
     russian, french = extract(articles, FeatureSettings())
     assert not russian.vector().any() and french.vector().any()
+
+
+def test_a_reason_names_what_explains_a_link() -> None:
+    assert unexplaining(["after", "riyadh", "said"], "en") == {"after", "said"}  # everyday words
+    assert unexplaining(["της", "επιτόκια"], "el") == {"της"}  # as its table spells it: "τησ"
+    assert unexplaining(["欧洲", "洲央", "央行", "降息"], "zh") == {"洲央"}  # straddles 欧洲|央行
+    assert unexplaining(["いる", "欧州", "ユー"], "ja") == {"いる"}  # Japanese grammar, not topic
+    rates, rates_again, _ = extract([(t, x, [], "zh", T0) for t, x in ARTICLES_IN["zh"]], FeatureSettings())
+    assert reason(rates, rates_again, {})["terms"] == ["欧洲", "央行", "降息"]  # Europe, central bank, rate cut
 
 
 def test_chinese_and_japanese_are_read_as_pairs_of_characters() -> None:

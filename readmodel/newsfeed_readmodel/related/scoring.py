@@ -30,7 +30,7 @@ import numpy as np
 import orjson
 
 from .features import Features
-from .vocabulary import everyday_words, table_spelling
+from .vocabulary import unexplaining
 
 __all__ = [
     "REC_ONE",
@@ -147,15 +147,11 @@ def shown_score(score: int) -> float:
 
 def reason(a: Features, b: Features, tag_names: dict[str, str], *, terms: int = 3) -> dict[str, Any]:
     """Why b is related to a: the shared tags (by name) and their strongest shared words, leaving
-    out everyday words (`vocabulary.EVERYDAY_ZIPF`), which count in the score but explain nothing."""
+    out those that count in the score but explain nothing (`vocabulary.unexplaining`)."""
     theirs = dict(zip(b.terms, b.weights, strict=True))
-    everyday = everyday_words(a.language)
+    left_out = unexplaining((t for t in a.terms if t in theirs), a.language)
     # (-product, term) tuples order strongest first, then by term: no sort key, only the top few
-    shared = [
-        (-w * theirs[t], t)
-        for t, w in zip(a.terms, a.weights, strict=True)
-        if t in theirs and table_spelling(t) not in everyday
-    ]
+    shared = [(-w * theirs[t], t) for t, w in zip(a.terms, a.weights, strict=True) if t in theirs and t not in left_out]
     their_tags = set(b.tags)
     tags = [tag_names.get(t, t) for t in a.tags if t in their_tags]
     words = [t for _, t in heapq.nsmallest(terms, shared)]

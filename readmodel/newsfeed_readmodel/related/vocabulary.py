@@ -33,6 +33,7 @@ __all__ = [
     "normalise",
     "table_language",
     "table_spelling",
+    "unexplaining",
     "vocabulary",
     "words_of",
 ]
@@ -193,6 +194,27 @@ def words_of(text: str, limit: int) -> list[str]:
         if len(out) >= limit:
             break
     return out[:limit]
+
+
+_HIRAGANA = re.compile("[\u3040-\u309f]+")
+
+
+def unexplaining(shared: Iterable[str], language: str) -> set[str]:
+    """The shared terms a card's reason leaves out (they still count in the score):
+
+    * everyday words (`EVERYDAY_ZIPF`: "after", "said"), which tell a reader nothing;
+    * a pair of characters (`words_of`) inside a longer run the shared terms also hold: "洲央"
+      when "欧洲" and "央行" are there too, since it may straddle two words, as it does in
+      "欧洲央行" (European central bank);
+    * a pair in hiragana only, which in Japanese news is grammar ("いる", "だと"), not topic.
+    """
+    terms = list(shared)
+    everyday = everyday_words(language)
+    pairs = [t for t in terms if len(t) == 2 and _HAS_CJK.match(t)]
+    ends, starts = {p[1] for p in pairs}, {p[0] for p in pairs}
+    inside = {p for p in pairs if p[0] in ends and p[1] in starts}
+    grammar = {p for p in pairs if _HIRAGANA.fullmatch(p)}
+    return {t for t in terms if table_spelling(t) in everyday} | inside | grammar
 
 
 def language_code(language: str) -> str:
