@@ -281,7 +281,8 @@ def commonest_words(language: str, count: int) -> tuple[str, ...]:
 
 @cache
 def _commonest_words(key: str, count: int) -> tuple[str, ...]:
-    return tuple(word for word, _ in heapq.nsmallest(count, _rows(key), key=lambda p: (-p[1], p[0])))
+    """From `_table`: only feature extraction asks, and it holds the table anyway."""
+    return tuple(word for word, _ in heapq.nsmallest(count, _table(key).items(), key=lambda p: (-p[1], p[0])))
 
 
 def everyday_words(language: str) -> frozenset[str]:
