@@ -7,6 +7,7 @@ order and grouping of the same changes, the lists equal a brute-force ranking of
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -580,6 +581,27 @@ def test_text_is_read_as_the_word_tables_spell_their_words() -> None:
     for word, language in (("straße", "de"), ("λόγος", "el"), ("της", "el"), ("istanbul", "tr"), ("beograd", "sh")):
         found = vocabulary(language, 900, 0).term(word)  # idf = 900 - Zipf: a word missing from the table has 900
         assert found is not None and found[1] < 600, (word, language)  # a known word, not a rare one
+
+
+PIECES = ["ﬁnance", "e\u0301", "\ufdfa", "கொ", "க\u0bc6\u0bbe", "가", "\u1100\u1161", " "]
+
+
+@settings(max_examples=50)
+@given(st.lists(st.sampled_from(PIECES), max_size=3000))
+def test_a_long_text_is_normalised_as_a_whole_would_be(parts: list[str]) -> None:
+    """With `enough`, long texts are normalised a piece at a time (NFKC may lengthen them
+    eighteen times): what comes out must be what normalising the whole gives."""
+    text = "".join(parts)
+    whole = unicodedata.normalize("NFKC", text).lower()
+    assert normalise(text, "ta", enough=10**9) == whole
+    assert normalise(text, "ta", enough=100)[:100] == whole[:100]
+
+
+def test_a_long_text_without_spaces_is_cut_only_where_nothing_composes() -> None:
+    """Three-character sequences that NFKC composes into one, so that pieces of 4,096 characters
+    cut inside some of them: a Tamil vowel sign in two parts, a Hangul syllable typed as jamo."""
+    for unbroken in ("க\u0bc6\u0bbe" * 5000, "\u1100\u1161\u11a8" * 5000, "\ufdfa" * 5000):
+        assert normalise(unbroken, "ta", enough=10**9) == unicodedata.normalize("NFKC", unbroken).lower()
 
 
 def test_a_word_keeps_its_combining_marks() -> None:

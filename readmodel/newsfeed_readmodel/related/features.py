@@ -106,8 +106,9 @@ def article_words(title: str, text: str, language: str, settings: FeatureSetting
     """The words an article is read as (title words, body words): runs of letters (`words_of`)
     of the text as its language's word table spells them (`normalise`), at most `max_words` in
     all, from a bounded prefix of the body."""
+    prefix = settings.max_words * 40
     title_words = words_of(normalise(title, language), settings.max_words)
-    body = normalise(text[: settings.max_words * 40], language)
+    body = normalise(text[:prefix], language, enough=prefix)[:prefix]
     return title_words, words_of(body, settings.max_words - len(title_words))
 
 

@@ -145,7 +145,37 @@ _SERBIAN_LATIN = str.maketrans(
 )
 
 
-def normalise(text: str, language: str) -> str:
+_PIECE = 4096  # characters normalised at a time when a text may grow
+
+
+def _composes_back(char: str) -> bool:
+    """Whether NFKC may join `char` to the character before it: a mark, or a Hangul vowel or
+    final consonant typed apart from its syllable."""
+    return unicodedata.category(char)[0] == "M" or "\u1160" <= char <= "\u11ff"
+
+
+def _nfkc(text: str, enough: int) -> str:
+    """NFKC of `text`, or of a prefix of it that gives at least `enough` characters. NFKC can
+    lengthen a text eighteen times (U+FDFA is 18 letters), so a long text is normalised a piece
+    at a time. A piece ends before a space, where NFKC of the pieces is NFKC of the whole; in
+    a text without spaces, never before a character that composes with what precedes it."""
+    if len(text) <= _PIECE:
+        return unicodedata.normalize("NFKC", text)
+    out: list[str] = []
+    size = start = 0
+    while start < len(text) and size < enough:
+        end = text.find(" ", start + _PIECE, start + 2 * _PIECE)
+        if end < 0:
+            end = start + _PIECE
+            while end < len(text) and _composes_back(text[end]):
+                end += 1
+        out.append(unicodedata.normalize("NFKC", text[start:end]))
+        size += len(out[-1])
+        start = end
+    return "".join(out)
+
+
+def normalise(text: str, language: str, enough: int | None = None) -> str:
     """Text as the word tables spell their words (the steps of wordfreq's own preprocessing).
 
     Compatibility forms become what they stand for (NFKC: a ligature "ﬁ", full-width letters, a
@@ -154,9 +184,11 @@ def normalise(text: str, language: str) -> str:
     as written: "straße", a Greek final "ς") and looked up in its table case-folded, as the
     table spells it (`Vocabulary.term`: "strasse", "σ"); Turkish keeps its dotted and dotless i apart;
     Arabic and Hebrew lose their optional vowel points; Serbian Cyrillic reads as the Latin
-    the table holds; Romanian and Turkish s and t with a comma or cedilla below are one letter."""
+    the table holds; Romanian and Turkish s and t with a comma or cedilla below are one letter.
+    With `enough`, only the first `enough` characters of the result are sure to be there."""
     code = language_code(language)
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")  # a soft hyphen only marks where to break
+    text = unicodedata.normalize("NFKC", text) if enough is None else _nfkc(text, enough)
+    text = text.replace("\u00ad", "")  # a soft hyphen only marks where a line may break
     if code in _ABJADS:
         text = _ABJAD_MARKS.sub("", text)
     if code in _DOTTED_I:  # before lower-casing, which would give "i" and "i̇"
