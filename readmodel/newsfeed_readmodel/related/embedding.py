@@ -21,19 +21,22 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 from tokenizers import Tokenizer
 
-__all__ = ["MODEL_DIR", "StaticModel", "model_fingerprint", "static_model"]
+__all__ = ["CJK", "MODEL_DIR", "StaticModel", "model_fingerprint", "static_model"]
 
 MODEL_DIR = Path(__file__).parent / "model"
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+"""Kana and Han ideographs, as ranges of a character class: each a word or part of one."""
 _WORDS_KEPT = 500_000  # distinct words whose token ids are remembered
 _LONGEST_KEPT = 40  # longer words (rare in text, and possibly hostile) are tokenised every time
 
@@ -122,16 +125,25 @@ class StaticModel:
                 out[i] = self._quantise(sums, scale, center)
         return out
 
-    def piece_share(self, words: Sequence[str]) -> float:
-        """The share of the tokens `words` are read as that hold more than one letter (`[UNK]`
-        holds none). The vocabulary is English's WordPiece: over each shipped table's 3,000
-        commonest words this is 0.69-0.99 for languages written in Latin script, which it
-        reads in pieces of words, and 0.05 or less for every other alphabet, which it reads
-        letter by letter: there an article's vector only counts its letters."""
-        unknown = self.tokenizer.id_to_token(self.unknown_id)
-        encodings = self.tokenizer.encode_batch(list(words), add_special_tokens=False)
-        pieces = [token.removeprefix("##") for encoding in encodings for token in encoding.tokens]
-        return sum(1 for piece in pieces if piece != unknown and len(piece) > 1) / max(1, len(pieces))
+    @cached_property
+    def _letters(self) -> npt.NDArray[np.bool_]:
+        """Per token id: whether the token is one letter of an alphabet (not a Chinese or
+        Japanese character, which is a word or part of one)."""
+        cjk = re.compile(f"[{CJK}]")
+        letters = np.zeros(len(self.rows), dtype=np.bool_)
+        for token, token_id in self.tokenizer.get_vocab().items():
+            piece = token.removeprefix("##")
+            letters[token_id] = len(piece) == 1 and piece.isalpha() and not cjk.match(piece)
+        return letters
+
+    def letter_share(self, words: Iterable[str]) -> float:
+        """The share of the known tokens `words` are read as (each distinct word once; `[UNK]`,
+        which has no row, left out) that are a single letter. The vocabulary is English's
+        WordPiece: it reads languages written in Latin script in pieces of words and other
+        alphabets letter by letter (BENCHMARKS.md has the share of each shipped language),
+        where an article's vector would only count its letters. 0 without a known token."""
+        ids = [i for ids in self.word_ids(words).values() for i in ids if i != self.unknown_id]
+        return float(self._letters[ids].mean()) if ids else 0.0
 
     def row_sums(self, words: Sequence[str]) -> npt.NDArray[np.float64] | None:
         """The sum of the token rows of every word (None: no token), exact whatever the summation order."""

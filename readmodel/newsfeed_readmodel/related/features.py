@@ -138,15 +138,24 @@ def term_weights(
     return tuple(t for t, _ in kept), tuple(q for _, q in kept)
 
 
+def embedded(language: str, words: list[str]) -> bool:
+    """Whether an article gets an embedding: only where the model reads it in pieces of words,
+    not letter by letter (`StaticModel.letter_share` below one half), since a count of letters
+    tells nothing of meaning. For a language with a word table, the table's 3,000 commonest
+    words decide, once for the language; for one without (Chinese and Japanese, whose
+    characters are words or parts of words, Thai, Georgian, Marathi or any other), the
+    article's own words decide: each article alike, whatever else is live."""
+    if commonest_words(language, _LANGUAGE_SAMPLE):
+        return _language_embedded(language)
+    return static_model().letter_share(words) < 0.5
+
+
+_LANGUAGE_SAMPLE = 3000
+
+
 @cache
-def embedded(language: str) -> bool:
-    """Whether articles of `language` get an embedding: where the model reads the language in
-    pieces of words (`StaticModel.piece_share` of its table's 3,000 commonest words at least one
-    half), not letter by letter, a count of letters telling nothing of meaning. A language with
-    no table keeps its embedding: Chinese and Japanese, whose characters are words or parts of
-    words, and a language the model folder knows nothing of."""
-    words = commonest_words(language, 3000)
-    return not words or static_model().piece_share(words) >= 0.5
+def _language_embedded(language: str) -> bool:
+    return static_model().letter_share(commonest_words(language, _LANGUAGE_SAMPLE)) < 0.5
 
 
 def extract(articles: list[Input], settings: FeatureSettings) -> list[Features]:
@@ -155,7 +164,8 @@ def extract(articles: list[Input], settings: FeatureSettings) -> list[Features]:
     related by its terms and tags alone."""
     words = [article_words(title, text, language, settings) for title, text, _, language, _ in articles]
     languages = [language_code(language) for _, _, _, language, _ in articles]
-    read = [title + body if embedded(code) else [] for (title, body), code in zip(words, languages, strict=True)]
+    read = [[*title, *body] for title, body in words]
+    read = [article if embedded(code, article) else [] for article, code in zip(read, languages, strict=True)]
     dense = static_model().embed(read, scale=settings.dense_scale, languages=languages)
     out = []
     for (_, _, tags, language, published_at), (title, body), vector in zip(articles, words, dense, strict=True):

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache
 
-from .embedding import MODEL_DIR
+from .embedding import CJK, MODEL_DIR
 
 __all__ = [
     "EVERYDAY_ZIPF",
@@ -63,9 +63,8 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 """`WORD` in a text without marks or joiners, two and a half times as fast."""
 _MAY_HOLD_MARKS = re.compile(f"[{_BMP_MARKS}{_JOINERS}\U00010000-\U0010ffff]")
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana and Han ideographs
-_HAS_CJK = re.compile(f"[{_CJK}]")
-_CJK_OR_NOT = re.compile(f"[{_CJK}]+|[^{_CJK}]+")
+_HAS_CJK = re.compile(f"[{CJK}]")
+_CJK_OR_NOT = re.compile(f"[{CJK}]+|[^{CJK}]+")
 
 EVERYDAY_ZIPF = 600
 """Words at least this common (Zipf 6.0: one word in a thousand or more, such as "after", "said",
