@@ -68,7 +68,6 @@ import re
 import shutil
 import sys
 import tempfile
-import unicodedata
 from importlib import metadata, util
 from pathlib import Path
 from typing import Any, NoReturn
@@ -130,22 +129,6 @@ words or more): a rarer word counts as rare, as a word missing from a table does
 table stays at 50-300 KB."""
 OTHER_MIN_ZIPF = 300
 
-
-def _marks() -> str:
-    """Every combining mark, as ranges of a character class (as `vocabulary._marks`)."""
-    points = (*range(0x20000), *range(0xE0000, 0xE0200))
-    marks = [p for p in points if unicodedata.category(chr(p)) in ("Mn", "Mc", "Me")]
-    runs: list[list[int]] = []
-    for point in marks:
-        if runs and runs[-1][1] == point - 1:
-            runs[-1][1] = point
-        else:
-            runs.append([point, point])
-    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in runs)
-
-
-# the same as newsfeed_readmodel.related.vocabulary.WORD: letters and their combining marks
-WORD = re.compile(rf"[^\W\d_]+(?:(?:[{_marks()}]|[\u200c\u200d](?=[^\W\d_]))+[^\W\d_]*)*")
 
 FILES = ("embeddings.npy", "tokenizer.json", "center.npy", "config.json")
 
@@ -260,17 +243,29 @@ def write_centers(
             np.save(out / f"center_{language}.npy", common_direction(rows, tokenizer_json, unknown, language))
 
 
+def package_word() -> re.Pattern[str]:
+    """The package's own `WORD` (`newsfeed_readmodel.related.vocabulary`), read from this
+    checkout: a table holds exactly the words the package reads. Importing it needs only numpy
+    and tokenizers, which every build venv has."""
+    if str(REPO / "readmodel") not in sys.path:
+        sys.path.insert(0, str(REPO / "readmodel"))
+    from newsfeed_readmodel.related.vocabulary import WORD  # noqa: PLC0415 (from the checkout, not a venv)
+
+    return WORD
+
+
 def zipf_table(language: str) -> bytes:
     """The gzip file of `word<TAB>round(100 x Zipf)` for the language's letter-only words
     (outside `ALL_WORDS`, those of Zipf `OTHER_MIN_ZIPF` / 100 or more)."""
     import wordfreq  # noqa: PLC0415 (build-only)
 
+    is_word = package_word().fullmatch
     least = 0 if language in ALL_WORDS else OTHER_MIN_ZIPF
     frequencies = wordfreq.get_frequency_dict(language, ZIPF_WORDLIST)
     rows = sorted(
         (word, zipf)
         for word, frequency in frequencies.items()
-        if WORD.fullmatch(word) and (zipf := round(wordfreq.freq_to_zipf(frequency) * 100)) >= least
+        if is_word(word) and (zipf := round(wordfreq.freq_to_zipf(frequency) * 100)) >= least
     )
     text = "".join(f"{word}\t{zipf}\n" for word, zipf in rows)
     buffer = io.BytesIO()

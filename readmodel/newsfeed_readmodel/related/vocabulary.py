@@ -5,7 +5,7 @@ the language (`model/zipf_<language>.tsv.gz`, exported from `wordfreq`, Zipf fre
 hundredths), not from the articles indexed so far: a statistic that drifts with every
 article would make a related list depend on history. `idf = cut - zipf`, so a common word
 weighs little (words at or above the cut, none at the default, not at all). Tables ship for
-English and 36 more languages (`docs/related-model.md`); a language without one treats every
+English and 39 more languages (`docs/related-model.md`); a language without one treats every
 word as rare (`oov_zipf`), as a table does a word it lacks.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import gzip
 import heapq
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -39,11 +38,10 @@ __all__ = [
 ]
 
 
-def _marks(categories: tuple[str, ...], points: Iterable[int]) -> str:
-    """The ranges, for a character class, of the combining marks of these Unicode categories."""
-    marks = [p for p in points if p <= sys.maxunicode and unicodedata.category(chr(p)) in categories]
+def _ranges(points: list[int]) -> str:
+    """Code points, ascending, as the ranges of a character class."""
     runs: list[list[int]] = []
-    for point in marks:
+    for point in points:
         if runs and runs[-1][1] == point - 1:
             runs[-1][1] = point
         else:
@@ -51,9 +49,14 @@ def _marks(categories: tuple[str, ...], points: Iterable[int]) -> str:
     return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in runs)
 
 
-_ALL_MARKS = ("Mn", "Mc", "Me")
-_BMP_MARKS = _marks(_ALL_MARKS, range(0x10000))
-_OTHER_MARKS = _marks(_ALL_MARKS, (*range(0x10000, 0x20000), *range(0xE0000, 0xE0200)))  # no mark lies elsewhere
+_MARKS = {
+    point: category
+    for point in (*range(0x20000), *range(0xE0000, 0xE0200))
+    if (category := unicodedata.category(chr(point)))[0] == "M"
+}
+"""Every combining mark (Unicode categories Mn, Mc and Me) and its category: none lies elsewhere."""
+_BMP_MARKS = _ranges([p for p in _MARKS if p < 0x10000])
+_OTHER_MARKS = _ranges([p for p in _MARKS if p >= 0x10000])  # historic scripts, variation selectors
 _JOINERS = "\u200c\u200d"  # zero-width (non-)joiners, inside Persian and Indic words
 _MARK = rf"[{_BMP_MARKS}]|[{_OTHER_MARKS}]|[{_JOINERS}](?=[^\W\d_])"
 WORD = re.compile(rf"[^\W\d_]+(?:(?:{_MARK})+[^\W\d_]*)*")
@@ -134,7 +137,9 @@ Indonesian. Only the table is shared: articles are still related within their ow
 
 _ABJADS = frozenset({"ar", "fa", "ur", "he", "yi", "ps", "ckb", "sd", "ug"})
 """Languages written in Arabic or Hebrew script, whose vowel points are optional: removed."""
-_ABJAD_MARKS = re.compile(f"[{_marks(('Mn',), range(0x10000))}\u0640]")  # and the tatweel, which only stretches a word
+_ABJAD_MARKS = re.compile(  # non-spacing marks, and the tatweel, which only stretches a word
+    f"[{_ranges([p for p, category in _MARKS.items() if category == 'Mn' and p < 0x10000])}\u0640]"
+)
 _DOTTED_I = frozenset({"tr", "az"})
 _COMMA_BELOW = str.maketrans("şţ", "șț")  # Romanian writes a comma below; a cedilla is a mistyping
 _CEDILLA = str.maketrans("șț", "şţ")  # and Turkish the other way round
