@@ -14,8 +14,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
@@ -23,6 +23,8 @@ from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+
+from newsfeed_runtime.loops import BackgroundLoop
 
 from ..announcements import CHANGES_MAXLEN, related_change
 from ..batch import OpBatch
@@ -36,7 +38,10 @@ from .settings import RelatedSettings
 
 __all__ = ["RelatedState", "RelatedStore", "WorkItem", "next_stream_id"]
 
+log = logging.getLogger("newsfeed.related")
+
 _CHUNK = 500
+_RENEWAL_STOP_S = 1.0  # how long leaving `lease_kept` waits for a renewal in flight
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,21 +94,22 @@ class RelatedStore:
     @contextlib.asynccontextmanager
     async def lease_kept(self, ttl_ms: int) -> AsyncIterator[None]:
         """Renew the lease every third of its time to live while the block runs (long rebuilds).
-        A renewal that fails changes nothing here: the next fenced write finds the lease gone."""
+        A renewal that fails changes nothing here: the next fenced write finds the lease gone.
+
+        The renewal stops on a flag, and leaving the block waits for it a bounded time
+        (`BackgroundLoop`): a cancel that redis-py swallows mid-command (seen while a cluster
+        slot migrates) once left the renewal running and the block waiting for it for good,
+        so the maintainer never started over."""
 
         async def renew() -> None:
-            while True:
-                await asyncio.sleep(ttl_ms / 3000)
-                with contextlib.suppress(Exception):
-                    await self.take_lease(ttl_ms)
+            await self.take_lease(ttl_ms)
 
-        task = asyncio.create_task(renew(), name="related-lease")
+        renewal = BackgroundLoop("related lease renewal", log)
+        renewal.start(renew, ttl_ms / 3000, wait_first=True)
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await renewal.stop(_RENEWAL_STOP_S)
 
     def _fenced(self) -> OpBatch:
         ops = OpBatch()
