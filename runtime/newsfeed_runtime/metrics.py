@@ -20,6 +20,12 @@ LAG = Gauge("newsfeed_lag", "Entries of the articles stream the indexer group ha
 PENDING = Gauge("newsfeed_pending", "Entries read by the indexer group and not yet acknowledged.")
 DEAD = Gauge("newsfeed_dead_letters", "Entries in the dead-letter stream.")
 CONSUMER_PENDING = Gauge("newsfeed_consumer_pending", "Pending entries per consumer of the group.", ["consumer"])
+ARTICLES = Gauge("newsfeed_articles", "Live (published) articles in the read model.")
+RELATED_LAG = Gauge(
+    "newsfeed_related_lag",
+    "Applied articles the related lists do not account for yet; above 0 for long while the lag is 0: "
+    "the related maintainer is not keeping up, or not running.",
+)
 
 
 def record_stats(stats: Mapping[str, Any]) -> None:
@@ -29,6 +35,8 @@ def record_stats(stats: Mapping[str, Any]) -> None:
         LAG.set(stats["lag"])
     PENDING.set(stats["pending"])
     DEAD.set(stats["dead"])
+    ARTICLES.set(stats["articles"])
+    RELATED_LAG.set(stats["related_lag"])
     CONSUMER_PENDING.clear()
     for consumer in stats["consumers"]:
         CONSUMER_PENDING.labels(consumer=consumer["name"]).set(consumer["pending"])

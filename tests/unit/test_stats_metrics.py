@@ -1,4 +1,5 @@
-"""`/metrics` mirrors the operator stats: lag, pending, dead letters, per-consumer pending."""
+"""`/metrics` mirrors the operator stats: lag, pending, dead letters, per-consumer pending,
+live articles and the related lists' lag."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ def test_stats_become_gauges() -> None:
             "pending": 4,
             "dead": 1,
             "articles": 8,
+            "related_lag": 2,
             "consumers": [
                 {"name": "web-1", "pending": 4, "idle_ms": 10},
                 {"name": "web-2", "pending": 0, "idle_ms": 5},
@@ -27,9 +29,13 @@ def test_stats_become_gauges() -> None:
         "newsfeed_lag 3.0",
         "newsfeed_pending 4.0",
         "newsfeed_dead_letters 1.0",
+        "newsfeed_articles 8.0",
+        "newsfeed_related_lag 2.0",
         'newsfeed_consumer_pending{consumer="web-1"} 4.0',
         'newsfeed_consumer_pending{consumer="web-2"} 0.0',
     ):
         assert line in text
-    record_stats({"stream_length": 0, "lag": None, "pending": 0, "dead": 0, "consumers": []})
+    record_stats(
+        {"stream_length": 0, "lag": None, "pending": 0, "dead": 0, "articles": 0, "related_lag": 0, "consumers": []}
+    )
     assert 'consumer="web-1"' not in generate_latest().decode()

@@ -70,6 +70,8 @@ def combined_stats(per_site: list[dict[str, Any]]) -> dict[str, Any]:
         "lag": None if None in lags else sum(lags),
         "pending": sum(s["pending"] for s in per_site),
         "dead": sum(s["dead"] for s in per_site),
+        "articles": sum(s["articles"] for s in per_site),
+        "related_lag": sum(s["related_lag"] for s in per_site),
         "consumers": [c for s in per_site for c in s["consumers"]],
     }
 
