@@ -16,6 +16,7 @@ import pytest
 import redis.asyncio as aioredis
 import uvicorn
 from fastapi import FastAPI
+from hypothesis import HealthCheck, settings
 
 from newsfeed.allinone import build_all_in_one_app
 from newsfeed.embedded import free_port
@@ -23,6 +24,11 @@ from newsfeed_indexer.settings import IndexerSettings
 from newsfeed_publisher.settings import PublisherSettings
 from tests.redis_server import RedisServer
 from tests.waiting import eventually
+
+# Speed is measured in bench/, not by hypothesis's per-example deadline or its check of how fast
+# examples are generated: on a loaded CI machine either would fail a correct test.
+settings.register_profile("newsfeed", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("newsfeed")
 
 _GRACE_S = 10  # open connections (a live-updates stream) get this long to finish at a stop
 _STOP_BOUND_S = 45  # the whole stop: the grace, the indexer's shutdown timeout (10 s), the rest
