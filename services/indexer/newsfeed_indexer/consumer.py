@@ -2,6 +2,8 @@
 
 Batch mode (`max_records` = batch size) with manual acknowledgement: the XACK
 is part of the transaction that applies the batch (see `newsfeed_readmodel.writer`).
+A batch that meets an outage of Redis stays pending (the reclaimer applies it once
+Redis serves again) and is logged as one warning line, not as a failed handler.
 `EntryFormat` makes FastStream read the documented entry layout (`data`, `type`,
 `subject`) instead of its own binary framing, so a plain XREADGROUP in any language
 reads the same fields FastStream does.
@@ -9,6 +11,7 @@ reads the same fields FastStream does.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol
 
 from faststream import AckPolicy
@@ -17,9 +20,12 @@ from faststream.redis.annotations import RedisBatchStreamMessage
 from faststream.redis.parser.message import MessageFormat
 
 from newsfeed_readmodel.entries import StreamEntry, decode_entries
+from newsfeed_runtime.redis import is_outage
 from newsfeed_schemas.streams import INDEXER_GROUP, SUBJECT_FIELD, TYPE_FIELD, StreamNames
 
 __all__ = ["BatchHandler", "EntryFormat", "Subscriber", "register_consumer"]
+
+log = logging.getLogger("newsfeed.indexer")
 
 
 class BatchHandler(Protocol):
@@ -84,6 +90,12 @@ def register_consumer(
     @subscriber
     async def index_articles(message: RedisBatchStreamMessage) -> None:
         raw = message.raw_message
-        await handler.apply(decode_entries(raw["message_ids"], raw["data"]))
+        entries = decode_entries(raw["message_ids"], raw["data"])
+        try:
+            await handler.apply(entries)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("Redis unavailable (%s): %d entries stay pending until it serves", exc, len(entries))
 
     return subscriber
