@@ -45,8 +45,10 @@ OUTAGE_ERRORS: tuple[type[Exception], ...] = (
 _REFUSING = ("OOM ", "MISCONF ", "READONLY ", "LOADING ", "NOREPLICAS ", "CLUSTERDOWN ", "MASTERDOWN ", "TRYAGAIN ")
 
 
-# A cluster slot in migration: a script whose keys are half moved, or redirections running out.
-_MOVING = ("non local key", "TTL exhausted")
+# A cluster slot in migration: a script whose keys are half moved, redirections running out, or
+# a read blocked on a stream that MIGRATE just took away from this node (Redis unblocks it with
+# "UNBLOCKED the stream key no longer exists"; an operator's CLIENT UNBLOCK ERROR reads the same).
+_MOVING = ("non local key", "TTL exhausted", "UNBLOCKED")
 
 
 def is_outage(exc: BaseException) -> bool:
