@@ -40,12 +40,12 @@ async def test_one_indexer_process_indexes_every_site_it_is_given(redis_server: 
                 assert await eventually(feed, until=lambda ids: len(ids) == 3) == [f"{site}-{n}" for n in (2, 1, 0)]
         async with httpx.AsyncClient(base_url=running_indexer.base_url) as health:
             assert (await health.get("/readyz")).status_code == 200
-            metrics = (await health.get("/metrics")).text
-            assert "newsfeed_stream_length 6.0" in metrics  # both sites' streams, summed
-            assert "newsfeed_articles 6.0" in metrics
 
             async def metrics_text() -> str:
                 return (await health.get("/metrics")).text
 
+            metrics = await metrics_text()
+            assert "newsfeed_stream_length 6.0" in metrics  # both sites' streams, summed
+            assert "newsfeed_articles 6.0" in metrics
             # each site's related maintainer takes its articles in: the summed related lag reaches 0
             await eventually(metrics_text, until=lambda text: "newsfeed_related_lag 0.0" in text)

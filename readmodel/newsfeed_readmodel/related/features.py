@@ -27,7 +27,7 @@ import numpy as np
 import orjson
 
 from .embedding import static_model
-from .vocabulary import commonest_words, language_code, normalise, vocabulary, words_of
+from .vocabulary import commonest_words, language_code, normalise, table_language, vocabulary, words_of
 
 __all__ = [
     "RELATED_FIELDS",
@@ -145,8 +145,9 @@ def embedded(language: str, words: list[str]) -> bool:
     words decide, once for the language; for one without (Chinese and Japanese, whose
     characters are words or parts of words, Thai, Georgian, Marathi or any other), the
     article's own words decide: each article alike, whatever else is live."""
-    if commonest_words(language, _LANGUAGE_SAMPLE):
-        return _language_embedded(language)
+    table = table_language(language)
+    if table:
+        return _table_embedded(table)
     return static_model().letter_share(words) < 0.5
 
 
@@ -154,8 +155,8 @@ _LANGUAGE_SAMPLE = 3000
 
 
 @cache
-def _language_embedded(language: str) -> bool:
-    return static_model().letter_share(commonest_words(language, _LANGUAGE_SAMPLE)) < 0.5
+def _table_embedded(table: str) -> bool:
+    return static_model().letter_share(commonest_words(table, _LANGUAGE_SAMPLE)) < 0.5
 
 
 def extract(articles: list[Input], settings: FeatureSettings) -> list[Features]:
