@@ -12,7 +12,8 @@ into the cache folder (default `~/.cache/newsfeed-bench/`); they are read as pla
 * Lee (gensim 4.4.0 wheel, `gensim/test/test_data/`; gensim is LGPL-2.1, the wheel states no
   separate licence for the data): 50 short ABC news documents (`lee.cor`) whose 1,225 pairs
   were rated 0..1 by humans (`similarities0-1.txt`, mean of the raters, upper triangle), and
-  300 unjudged ABC documents (`lee_background.cor`). Title = first sentence, text = the rest.
+  300 unjudged ABC documents (`lee_background.cor`). Title = first sentence (a full stop after
+  an initialism such as "U.S." or a title such as "Mr." does not end it), text = the rest.
   Queries and candidates are the 50 judged documents (each ranked against the other 49); the
   300 background documents only add to the document frequencies of BM25 and TF-IDF.
   Relevant: the pair's human score is in the top decile of the query's row (at least the 5th
@@ -148,12 +149,25 @@ def stratified(rows: list[tuple[str, str]], size: int, seed: int = SEED) -> list
     return chosen
 
 
+# A sentence ends at ". " unless the word before the full stop is an initialism ("U.S.", "J.") or
+# a title ("Mr.", "Dr.")
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\.[A-Z])(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)\.\s+")
+
+
+def first_sentence(line: str) -> tuple[str, str]:
+    """(first sentence, the rest) of a line: Lee's documents have no headline of their own."""
+    end = _SENTENCE_END.search(line)
+    if end is None:
+        return line, ""
+    return line[: end.start() + 1], line[end.end() :]
+
+
 def lee(cache: Path) -> Corpus:
     folder = cache / "lee"
 
     def doc(aid: str, line: str) -> Doc:
-        head, _, rest = line.strip().partition(". ")
-        return Doc(aid, head + ".", rest)
+        head, rest = first_sentence(line.strip())
+        return Doc(aid, head, rest)
 
     background = (folder / "lee_background.cor").read_text(encoding="latin-1").splitlines()
     judged = (folder / "lee.cor").read_text(encoding="latin-1").splitlines()
