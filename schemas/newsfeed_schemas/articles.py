@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from .html_depth import nests_deeper_than
@@ -31,6 +31,20 @@ _LENIENT = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 Revision = Annotated[int, Field(ge=0, le=MAX_REVISION)]
 _Items = TypeVar("_Items", bound=list[Any])
+
+
+def as_utc_when_naive(moment: datetime) -> datetime:
+    """A time without an offset ("2026-12-01T09:00:00", or a date alone) is read as UTC, so every
+    time the read side shows (pages, RSS, Atom, JSON Feed) carries its offset."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+Moment = Annotated[
+    datetime,
+    AfterValidator(as_utc_when_naive),
+    Field(description="RFC 3339 date-time; without an offset it is read as UTC."),
+]
+"""A point in time as events carry it."""
 
 
 def to_millis(moment: datetime) -> int:
@@ -123,8 +137,8 @@ class Article(BaseModel):
     tags: list[Tag] = Field(default_factory=list, max_length=CEILINGS.max_tags)
     authors: list[Author] = Field(default_factory=list, max_length=CEILINGS.max_authors)
     feature_image: FeatureImage | None = None
-    published_at: datetime | None = None
-    updated_at: datetime | None = None
+    published_at: Moment | None = None
+    updated_at: Moment | None = None
     url: str | None = Field(default=None, max_length=CEILINGS.max_url_chars, description="http(s) URL.")
     language: str | None = Field(
         default=None, max_length=35, pattern=r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$", description="BCP 47, e.g. en-GB."

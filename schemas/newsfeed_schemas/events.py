@@ -9,7 +9,6 @@ wrote it (`["data", "title"]`), with a message a CMS developer can act on.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -26,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .articles import Article, DeletedArticle
+from .articles import Article, DeletedArticle, Moment
 from .limits import CEILINGS, DEFAULT_LIMITS, LIMITS, Limits, check_id, limits_of
 
 __all__ = [
@@ -62,7 +61,7 @@ class _Envelope(BaseModel):
     )
     source: str = Field(min_length=1, max_length=500)
     subject: str = Field(min_length=1, max_length=CEILINGS.max_id_chars, description="The article id.")
-    time: datetime | None = None
+    time: Moment | None = None
     datacontenttype: Literal["application/json"] = "application/json"
 
     @field_validator("id", "subject")

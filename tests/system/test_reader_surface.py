@@ -123,6 +123,37 @@ async def test_an_unknown_article_is_a_short_lived_404_purged_by_its_key(system:
     assert "not found" in page.text.lower()
 
 
+async def test_an_unknown_slug_of_any_text_is_a_404_with_an_ascii_key(system: System) -> None:
+    # A slug may be letters of any script, and a path may hold anything: a header holds ASCII.
+    for path, key in (
+        ("/articles/новости", "slug:%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8"),
+        ("/articles/a%00b", "slug:a%00b"),
+        ("/articles/%E2%80%AE", "slug:%E2%80%AE"),
+    ):
+        page = await system.http.get(path)
+        assert page.status_code == 404, path
+        assert page.headers["surrogate-key"] == key
+
+
+async def test_text_xml_cannot_carry_and_a_time_without_offset_still_make_every_feed(system: System) -> None:
+    hostile = "Storm\x00 warning\x0b \ufffe"
+    event = published("a1", title=hostile, tags=[{"slug": "world", "name": "World\x1f"}])
+    event["data"]["published_at"] = "2026-12-01T09:00:00"  # no offset: UTC
+    event["data"]["excerpt"] = "Gales\x08 ahead"
+    assert (await system.publish(event)).status_code == 202
+    await system.caught_up()
+    for path in ("/rss.xml", "/atom.xml", "/rss.xml?tag=world", "/atom.xml?tag=world"):
+        response = await system.http.get(path)
+        assert response.status_code == 200, path
+        parsed = feedparser.parse(response.content)
+        assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+        assert [e.title.strip() for e in parsed.entries] == ["Storm warning"]
+        assert parsed.entries[0].published_parsed[:5] == (2026, 12, 1, 9, 0)
+    item = orjson.loads((await system.http.get("/feed.json")).content)["items"][0]
+    assert item["date_published"] == "2026-12-01T09:00:00Z"
+    assert (await system.http.get("/articles/a1")).status_code == 200
+
+
 async def test_the_feeds_parse_and_follow_the_feed_order(system: System) -> None:
     response = await system.http.post(
         "/v1/events/batch", content=SAMPLE.read_bytes(), headers={"content-type": "application/x-ndjson"}

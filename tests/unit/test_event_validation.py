@@ -40,6 +40,25 @@ def test_revision_falls_back_to_updated_at_millis() -> None:
 
 
 @pytest.mark.parametrize(
+    ("sent", "read"),
+    [
+        ("2026-12-01T09:30:00", "2026-12-01T09:30:00Z"),  # no offset: UTC
+        ("2026-12-01", "2026-12-01T00:00:00Z"),  # a date alone: its midnight, UTC
+        ("2026-12-01T09:30:00+05:30", "2026-12-01T09:30:00+05:30"),  # an offset is kept
+    ],
+)
+def test_a_time_without_an_offset_is_read_as_utc(sent: str, read: str) -> None:
+    raw = published("a")
+    raw["time"] = sent
+    raw["data"]["published_at"] = sent
+    raw["data"]["updated_at"] = sent
+    event = parse_event(raw)
+    assert event.time is not None and event.time.utcoffset() is not None
+    data = event.data.model_dump(mode="json")
+    assert data["published_at"] == data["updated_at"] == read
+
+
+@pytest.mark.parametrize(
     ("mutate", "where"),
     [
         (lambda e: e["data"].pop("title"), ("article.published", "data", "title")),

@@ -31,6 +31,7 @@ __all__ = [
     "matches",
     "not_modified",
     "related_key",
+    "slug_key",
     "version_held",
     "versioned_etag",
 ]
@@ -48,6 +49,11 @@ def article_key(article_id: str) -> str:
 
 def related_key(article_id: str) -> str:
     return "related:" + quote(article_id, safe="-_.~")
+
+
+def slug_key(slug: str) -> str:
+    """The key of an article page's 404: a slug is any letters, a path any text, a header ASCII."""
+    return "slug:" + quote(slug, safe="-_.~")
 
 
 @dataclass(frozen=True, slots=True)

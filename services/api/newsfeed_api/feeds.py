@@ -9,8 +9,9 @@ its tags and authors, and the feature image as an enclosure (RSS), a `media:cont
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -38,7 +39,31 @@ class FeedSite:
 
 
 def _moment(iso: str) -> datetime:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    """A stored time; one without an offset (stored before times were read as UTC) is UTC."""
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _rfc3339(iso: str) -> str:
+    """A stored time as RFC 3339 wants it: with its offset."""
+    has_offset = datetime.fromisoformat(iso.replace("Z", "+00:00")).tzinfo is not None
+    return iso if has_offset else _moment(iso).isoformat()
+
+
+# What XML 1.0 cannot carry at all (its `Char` production): C0 controls but tab, line feed and
+# carriage return, lone surrogates, U+FFFE and U+FFFF. A CMS can send them in any text field.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value: Any) -> Any:
+    """`value` with every string in it stripped of what XML cannot carry."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_xml_safe(item) for item in value]
+    return value
 
 
 def _image_type(url: str) -> str:
@@ -46,10 +71,11 @@ def _image_type(url: str) -> str:
 
 
 def _generator(site: FeedSite, documents: Sequence[dict[str, Any]]) -> FeedGenerator:
+    documents = [_xml_safe(document) for document in documents]
     generator = FeedGenerator()
     generator.load_extension("media")
     generator.id(site.base_url + site.path)
-    generator.title(site.title)
+    generator.title(_xml_safe(site.title))
     generator.link(href=site.self_url, rel="self")
     generator.link(href=site.base_url + site.path, rel="alternate")  # the last link is RSS's <link>
     generator.description(f"The latest from {site.name}")
@@ -63,13 +89,10 @@ def _generator(site: FeedSite, documents: Sequence[dict[str, Any]]) -> FeedGener
         link = site.link(document)
         entry.id(link)
         entry.guid(link, permalink=True)
-        entry.title(document["title"])
+        entry.title(document["title"] or document["slug"])  # a title of control characters only
         entry.link(href=link, rel="alternate")
-        published = datetime.fromisoformat(document["published_at"].replace("Z", "+00:00"))
-        entry.published(published)
-        entry.updated(
-            datetime.fromisoformat((document.get("updated_at") or document["published_at"]).replace("Z", "+00:00"))
-        )
+        entry.published(_moment(document["published_at"]))
+        entry.updated(_moment(document.get("updated_at") or document["published_at"]))
         if document.get("excerpt"):
             entry.summary(document["excerpt"])
         html = document.get("html")
@@ -125,8 +148,8 @@ def json_feed(site: FeedSite, documents: Sequence[dict[str, Any]]) -> bytes:
             "id": link,
             "url": link,
             "title": document["title"],
-            "date_published": document["published_at"],
-            "date_modified": document.get("updated_at") or document["published_at"],
+            "date_published": _rfc3339(document["published_at"]),
+            "date_modified": _rfc3339(document.get("updated_at") or document["published_at"]),
             "authors": [
                 {"name": a.get("name") or a["slug"], "url": f"{site.base_url}/author/{a['slug']}"}
                 | ({"avatar": a["profile_image"]} if a.get("profile_image") else {})

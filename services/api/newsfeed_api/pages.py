@@ -35,6 +35,7 @@ from .caching import (
     matches,
     not_modified,
     related_key,
+    slug_key,
     version_held,
     versioned_etag,
 )
@@ -198,7 +199,7 @@ class Pages:
         article = await self.reader.article_by_slug(slug)
         if article is None:
             body = self._render("not_found.html", alternates=[])
-            headers = {"Cache-Control": "public, max-age=10, s-maxage=60", "Surrogate-Key": "slug:" + slug}
+            headers = {"Cache-Control": "public, max-age=10, s-maxage=60", "Surrogate-Key": slug_key(slug)}
             return Response(body, status_code=404, media_type=_HTML, headers=headers)
         related = await self.reader.related_cards(article["id"], limit=6) or []  # [] if taken down just now
         latest = await self.reader.feed_page(ALL, limit=6)

@@ -1,0 +1,59 @@
+"""RSS and Atom stay well-formed XML whatever text a CMS sends, and every time carries its offset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from newsfeed_api import feeds
+
+SITE = feeds.FeedSite("Daily", "https://news.example", "en", "Daily", "/", "https://news.example/rss.xml")
+_RSS_TITLE = "channel/item/title"
+_ATOM_TITLE = "{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title"
+
+# Any code point, lone surrogates and the C0 controls included.
+any_text = st.text(st.characters(blacklist_categories=()), min_size=1, max_size=40)
+
+
+def _document(title: str, other: str, published_at: str = "2026-12-01T09:00:00Z") -> dict[str, Any]:
+    return {
+        "id": "a1",
+        "slug": "a1",
+        "title": title,
+        "excerpt": other,
+        "html": f"<p>{other}</p>",
+        "published_at": published_at,
+        "authors": [{"slug": "anna", "name": other}],
+        "tags": [{"slug": "world", "name": other}],
+    }
+
+
+def _printable(text: str) -> str:
+    """What a feed can show of `text`: XML 1.0's characters."""
+    return "".join(c for c in text if c in "\t\n\r" or not _outside_xml(c))
+
+
+def _outside_xml(c: str) -> bool:
+    return c < " " or "\ud800" <= c <= "\udfff" or c in "\ufffe\uffff"
+
+
+@given(title=any_text, other=any_text)
+def test_any_text_gives_well_formed_rss_and_atom(title: str, other: str) -> None:
+    documents = [_document(title, other)]
+    rss = etree.fromstring(feeds.rss(SITE, documents))
+    atom = etree.fromstring(feeds.atom(SITE, documents))
+    shown = _printable(title) or "a1"  # a title with nothing printable: its slug
+    assert [t.text for t in rss.iterfind(_RSS_TITLE)] == [shown]
+    assert [t.text for t in atom.iterfind(_ATOM_TITLE)] == [shown]
+
+
+def test_a_time_stored_without_an_offset_is_shown_as_utc() -> None:
+    documents = [_document("Floods", "The Elbe rose", published_at="2026-12-01T09:00:00")]
+    rss = etree.fromstring(feeds.rss(SITE, documents))
+    assert rss.findtext("channel/item/pubDate") == "Tue, 01 Dec 2026 09:00:00 +0000"
+    item = orjson.loads(feeds.json_feed(SITE, documents))["items"][0]
+    assert item["date_published"] == item["date_modified"] == "2026-12-01T09:00:00+00:00"
