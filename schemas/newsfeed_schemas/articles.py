@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 from pydantic_core import PydanticCustomError
 
 from .html_depth import nests_deeper_than
+from .html_references import references_allowed, too_many_references
 from .limits import (
     CEILINGS,
     MAX_REVISION,
@@ -174,6 +175,13 @@ class Article(BaseModel):
         if nests_deeper_than(value, limits.max_html_depth):
             raise PydanticCustomError(
                 "html_too_deep", "elements nest deeper than {limit} levels", {"limit": limits.max_html_depth}
+            )
+        references = too_many_references(value)
+        if references is not None:
+            raise PydanticCustomError(
+                "html_too_many_references",
+                "holds {found} character references ('&'); a body of {length} characters may hold {limit}",
+                {"found": references, "length": len(value), "limit": references_allowed(len(value))},
             )
         return value
 

@@ -216,10 +216,11 @@ def nesting_depth(html: str, stop_at: int | None = None) -> int:
     tables = roots = 0
     deepest = 0
     comment_end = -1
+    comment_ends = _CommentEnds(html)
     for match in _TAG_OR_COMMENT.finditer(html):
         if match.group(2) is None:  # `<!--`, which inside a comment is text
             if match.start() >= comment_end:
-                comment_end = _comment_end(html, match.start())
+                comment_end = comment_ends.after(match.start())
             continue
         in_comment = match.start() < comment_end
         closing, name = match.group(1), match.group(2).lower()
@@ -253,7 +254,25 @@ def nesting_depth(html: str, stop_at: int | None = None) -> int:
     return deepest
 
 
-def _comment_end(html: str, start: int) -> int:
-    """Where a comment opened at `start` ends (`-->`, `--!>`, `<!-->`), or the end of `html`."""
-    ends = [end for end in (html.find("-->", start + 2), html.find("--!>", start + 2)) if end >= 0]
-    return min(ends) if ends else len(html)
+class _CommentEnds:
+    """Where comments end (`-->`, `--!>`, `<!-->`), asked for comments opened further and further on.
+
+    Each closing sequence's next place is kept until a comment opens past it, so the whole
+    document is searched once per sequence, however many comments it has (searching from every
+    comment to the next `--!>`, which most documents lack, read the rest of the document each
+    time: a body of 40,000 comments took over a minute)."""
+
+    _CLOSINGS = ("-->", "--!>")
+
+    def __init__(self, html: str) -> None:
+        self._html = html
+        self._next = dict.fromkeys(self._CLOSINGS, -1)
+
+    def after(self, start: int) -> int:
+        """The end of the comment opened at `start` (or the end of the document); `start` never
+        goes back between calls."""
+        for closing, known in self._next.items():
+            if known < start + 2:  # behind this comment's text: look again from it
+                found = self._html.find(closing, start + 2)
+                self._next[closing] = len(self._html) if found < 0 else found
+        return min(len(self._html), *self._next.values())
