@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from .html_depth import nests_deeper_than
@@ -30,7 +39,15 @@ __all__ = ["Article", "Author", "DeletedArticle", "FeatureImage", "Tag", "to_mil
 
 _LENIENT = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-Revision = Annotated[int, Field(ge=0, le=MAX_REVISION)]
+
+def _not_a_boolean(value: Any) -> Any:
+    """`true` is no revision (pydantic would read it as 1); "7" still reads as 7."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer, not a boolean", {})
+    return value
+
+
+Revision = Annotated[int, Field(ge=0, le=MAX_REVISION), BeforeValidator(_not_a_boolean)]
 _Items = TypeVar("_Items", bound=list[Any])
 
 

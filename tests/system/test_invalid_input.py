@@ -83,13 +83,13 @@ async def test_batch_accepts_ndjson(system: System) -> None:
 
 async def test_a_broken_ndjson_line_is_refused_on_its_own(system: System) -> None:
     good = orjson.dumps(published("fine"))
-    body = b'{"a": 1}\n{broken\n' + good
+    body = b'{"a": 1}\n\n{broken\n' + good  # a blank line is no item, but it is a line
     response = await system.http.post(
         "/v1/events/batch", content=body, headers={"content-type": "application/x-ndjson"}
     )
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["status"] for r in results] == [422, 422, 202]
-    assert "line 2 is not valid JSON" in results[1]["errors"][0]["msg"]
+    assert "line 3 is not valid JSON" in results[1]["errors"][0]["msg"]
     assert {tuple(e["loc"]) for e in results[0]["errors"]} >= {("type",), ("id",)}
     assert await _stream_length(system) == 1

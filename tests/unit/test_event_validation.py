@@ -39,6 +39,13 @@ def test_revision_falls_back_to_updated_at_millis() -> None:
     assert parse_event(raw).revision == 1739817600250
 
 
+@pytest.mark.parametrize("revision", [True, False])
+def test_a_boolean_is_no_revision(revision: bool) -> None:
+    raw = published("a")
+    raw["data"]["revision"] = revision
+    assert ("article.published", "data", "revision") in [loc for loc, _ in _errors(raw)]
+
+
 @pytest.mark.parametrize(
     ("sent", "read"),
     [

@@ -66,9 +66,9 @@ def split_batch(body: bytes, media_type: str, limits: Limits, max_items: int) ->
             raise InvalidEvents([{"loc": [], "msg": "expected a JSON array of envelopes", "type": "list_type"}])
         _count(items, max_items)
         return [_sized(item, limits) for item in items]
-    lines = [line for line in body.splitlines() if line.strip()]
+    lines = [(number, line) for number, line in enumerate(body.splitlines(), start=1) if line.strip()]
     _count(lines, max_items)
-    return [_line(number, line, limits) for number, line in enumerate(lines, start=1)]
+    return [_line(number, line, limits) for number, line in lines]
 
 
 def _count(items: list[Any], max_items: int) -> None:
