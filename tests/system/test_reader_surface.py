@@ -91,6 +91,24 @@ async def test_every_read_route_revalidates_with_a_304(system: System, path: str
     assert "surrogate-key" not in again.headers  # a cache keeps those it stored with the 200
 
 
+@pytest.mark.parametrize("path", ["/", "/v1/feed", "/rss.xml", "/articles/a1", "/v1/articles/a1/related", "/nope"])
+async def test_head_answers_as_get_without_the_body(system: System, path: str) -> None:
+    await _seed(system)
+    got = await system.http.get(path)
+    head = await system.http.head(path)
+    assert head.status_code == got.status_code
+    assert head.content == b""
+    for name in ("etag", "content-type", "content-length", "cache-control", "surrogate-key"):
+        assert head.headers.get(name) == got.headers.get(name), name
+    if "etag" in got.headers:
+        again = await system.http.head(path, headers={"if-none-match": got.headers["etag"]})
+        assert again.status_code == 304
+
+
+async def test_the_live_stream_does_not_answer_head(system: System) -> None:
+    assert (await system.http.head("/v1/feed/events")).status_code == 405
+
+
 @pytest.mark.parametrize("path", ["/v1/feed", "/", "/rss.xml", "/articles/a1", "/v1/articles/a1"])
 async def test_a_change_changes_the_validator(system: System, path: str) -> None:
     await _seed(system)

@@ -22,9 +22,10 @@ from newsfeed_runtime.responses import JSON
 
 from .caching import CachePolicy
 from .errors import install_read_error_handlers
+from .head import HeadAsGet
 from .live import FeedChangesHub
 from .pages import Pages
-from .routes import build_read_router
+from .routes import LIVE_PATH, build_read_router
 from .settings import ApiSettings
 
 __all__ = ["STATIC_DIR", "UNAVAILABLE", "ReadApi", "build_app"]
@@ -75,6 +76,7 @@ class ReadApi:
     def install(self, app: FastAPI) -> None:
         """Mount the routes, the static files and their error answers on `app`."""
         install_read_error_handlers(app)
+        app.add_middleware(HeadAsGet, endless=[LIVE_PATH])
         app.include_router(self.router)
         app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
 

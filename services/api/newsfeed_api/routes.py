@@ -35,8 +35,9 @@ from .caching import (
 from .errors import ConflictingFilters
 from .live import FeedChangesHub
 
-__all__ = ["build_read_router", "feed_name"]
+__all__ = ["LIVE_PATH", "build_read_router", "feed_name"]
 
+LIVE_PATH = "/v1/feed/events"
 _JSON = "application/json"
 
 
@@ -80,7 +81,7 @@ def build_read_router(reader: ReadModelReader, policy: CachePolicy, hub: FeedCha
         return answer(request, page.json(), _JSON, etag, [*keys, *map(article_key, page.ids)], policy)
 
     @router.get(
-        "/v1/feed/events",
+        LIVE_PATH,
         summary="Server-Sent Events of the feed's changes; resumable with Last-Event-ID",
         responses={
             200: {
