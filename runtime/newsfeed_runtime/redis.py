@@ -80,7 +80,9 @@ def connect(url: str, *, read_timeout_s: float | None = 5.0, cluster: bool | Non
 
     Commands fail within about a second while Redis is unreachable, and within
     `read_timeout_s` while it does not answer, so an HTTP request can answer 503
-    instead of hanging; the next command reconnects. A client that blocks on purpose
+    instead of hanging; the next command reconnects. A lost connection is retried (Redis
+    restarted, or closed an idle connection), a command that timed out is not: retrying
+    it would wait `read_timeout_s` again for a Redis that is not answering. A client that blocks on purpose
     (XREAD BLOCK) passes `read_timeout_s=None`. On a cluster (`cluster`, detected when
     None) the client follows MOVED/ASK and failovers; every key of one site is in one slot,
     so each command and script of a site goes to the one node that holds it.
@@ -92,7 +94,9 @@ def connect(url: str, *, read_timeout_s: float | None = 5.0, cluster: bool | Non
         socket_connect_timeout=1.0,
         socket_timeout=read_timeout_s,
         health_check_interval=10,
-        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        retry=Retry(
+            ExponentialBackoff(cap=0.5, base=0.05), retries=2, supported_errors=(redis_errors.ConnectionError,)
+        ),
     )
 
 

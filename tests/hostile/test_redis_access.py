@@ -78,8 +78,10 @@ async def test_read_api_with_a_frozen_redis_answers_503_in_bounded_time(tmp_path
         assert server.process is not None
         os.kill(server.process.pid, signal.SIGSTOP)
         try:
-            response = await http.get("/v1/feed")
-            assert response.status_code == 503
+            # One command's read timeout (5 s), not one per retry or per command of a page (15-46 s).
+            for path in ("/v1/feed", "/", "/articles/nope"):
+                response = await http.get(path, timeout=12)
+                assert response.status_code == 503, path
         finally:
             os.kill(server.process.pid, signal.SIGCONT)
     server.stop()

@@ -23,9 +23,26 @@ from newsfeed_readmodel.entries import StreamEntry, decode_entries
 from newsfeed_runtime.redis import is_outage
 from newsfeed_schemas.streams import INDEXER_GROUP, SUBJECT_FIELD, TYPE_FIELD, StreamNames
 
-__all__ = ["BatchHandler", "EntryFormat", "Subscriber", "register_consumer"]
+__all__ = ["BatchHandler", "EntryFormat", "FetchOutageAsWarning", "Subscriber", "register_consumer"]
 
 log = logging.getLogger("newsfeed.indexer")
+
+
+class FetchOutageAsWarning(logging.Filter):
+    """A read of the stream that met an outage of Redis, as one warning line.
+
+    FastStream logs every failed read as "Message fetch error" at ERROR with the whole
+    traceback, and tries again a few seconds later: during an outage that is an error and
+    thirty lines every five seconds per replica, for what the other loops log as one warning.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and record.getMessage() == "Message fetch error" and is_outage(error):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = "consumer: Redis unavailable (%s); reading again shortly", (error,)
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 class BatchHandler(Protocol):

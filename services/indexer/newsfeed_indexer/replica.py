@@ -16,7 +16,7 @@ from newsfeed_readmodel.writer import ReadModelWriter
 from newsfeed_runtime.redis import connect, is_outage
 
 from .applier import Applier
-from .consumer import register_consumer
+from .consumer import FetchOutageAsWarning, register_consumer
 from .content_worker import ContentWorker
 from .recovery import Reclaimer
 from .related_process import MaintainerProcess
@@ -46,7 +46,7 @@ class Replica:
         self.applier = Applier(self.writer, self.content)
         self.broker = (RedisClusterBroker if cluster else RedisBroker)(
             settings.redis_url,
-            logger=logging.getLogger("newsfeed.faststream"),
+            logger=_faststream_logger(),
             graceful_timeout=settings.shutdown_timeout_s / 2,
         )
         subscriber = register_consumer(
@@ -130,3 +130,14 @@ class Replica:
                 log.warning("%s: Redis unavailable (%s); retrying", what, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
+
+
+_FETCH_OUTAGE = FetchOutageAsWarning()
+
+
+def _faststream_logger() -> logging.Logger:
+    """FastStream's logger, its reads that met an outage logged as warnings (once per process)."""
+    logger = logging.getLogger("newsfeed.faststream")
+    if _FETCH_OUTAGE not in logger.filters:
+        logger.addFilter(_FETCH_OUTAGE)
+    return logger
