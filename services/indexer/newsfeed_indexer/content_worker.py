@@ -54,9 +54,12 @@ def _serve(connection: Connection, related: RelatedSettings | None) -> None:
             related.features,
         )
         made_with = related.features_fingerprint()  # stored with the features: once, not per batch
-    connection.send("ready")
-    while (jobs := connection.recv()) is not None:
-        connection.send([tuple(content) for content in _prepare(jobs, related, made_with)])
+    try:
+        connection.send("ready")
+        while (jobs := connection.recv()) is not None:
+            connection.send([tuple(content) for content in _prepare(jobs, related, made_with)])
+    except (EOFError, BrokenPipeError):  # the replica is gone (killed): nothing left to serve
+        return
 
 
 def _prepare(jobs: list[Job], related: RelatedSettings | None, made_with: str) -> list[Content]:
