@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from newsfeed_publisher.ghost import envelope_from_webhook, sign, signature_is_valid
-from newsfeed_schemas.events import EventType, parse_event
+from newsfeed_publisher.ghost import envelope_from_webhook, in_ghost_terms, sign, signature_is_valid
+from newsfeed_schemas.events import EventType, InvalidEvent, check_event, parse_event
+from newsfeed_schemas.limits import DEFAULT_LIMITS
 from tests.ghost_payloads import GhostPost
 
 
@@ -73,3 +74,14 @@ def test_ghost_signature(signed_at: int, now: int, body: bytes, valid: bool) -> 
     header = sign("s3cret", b"{}", signed_at)
     assert signature_is_valid("s3cret", header, body, now_ms=now, tolerance_ms=300_000) is valid
     assert not signature_is_valid("other", header, b"{}", now_ms=signed_at, tolerance_ms=300_000)
+
+
+def test_a_bad_post_id_is_one_error_located_in_the_post() -> None:
+    # The post id is both the envelope's subject and its data.id: one bad id, one error.
+    (event, body), _ = GhostPost("x/../y").publish()
+    envelope = envelope_from_webhook(event, body)
+    assert envelope is not None
+    with pytest.raises(InvalidEvent) as caught:
+        check_event(envelope, DEFAULT_LIMITS)
+    located = in_ghost_terms(caught.value.errors, event)
+    assert [e["loc"] for e in located] == [["post", "current", "id"]]

@@ -178,9 +178,11 @@ _IMAGE_FIELDS = {"url": "feature_image", "alt": "feature_image_alt", "caption": 
 
 
 def in_ghost_terms(errors: list[dict[str, Any]], event: str) -> list[dict[str, Any]]:
-    """Validation errors of a mapped envelope, located in Ghost's body (`post.current.title`)."""
+    """Validation errors of a mapped envelope, located in Ghost's body (`post.current.title`).
+
+    The post's id becomes both the envelope's `subject` and `data.id`: one bad id is one error."""
     side = "previous" if event == "post.deleted" else "current"
-    located = []
+    located: list[dict[str, Any]] = []
     for error in errors:
         loc = list(error["loc"])
         if loc[:2] == ["data", "feature_image"]:
@@ -191,7 +193,9 @@ def in_ghost_terms(errors: list[dict[str, Any]], event: str) -> list[dict[str, A
             where = ["id"]
         else:
             where = []
-        located.append({**error, "loc": ["post", side, *where]})
+        placed = {**error, "loc": ["post", side, *where]}
+        if not any(placed["loc"] == seen["loc"] and placed["msg"] == seen["msg"] for seen in located):
+            located.append(placed)
     return located
 
 
