@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from redis.exceptions import RedisError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -63,9 +65,15 @@ def _run(redis_url: str | None, prefix: str | None, work: Callable[[Any, Any, An
     try:
         return asyncio.run(main())
     except Exception as exc:
-        if not is_outage(exc):
+        where = _without_password(settings.redis_url)
+        if is_outage(exc):
+            console.print(f"[red]Redis at {where} is unavailable:[/] {exc}")
+        elif isinstance(exc, RedisError):  # a database that does not exist, an id Redis cannot read...
+            console.print(f"[red]Redis at {where} refused the command:[/] {exc}")
+        elif isinstance(exc, ValueError) and "Redis URL" in str(exc):
+            console.print(f"[red]{where!r} is no Redis URL:[/] use redis://, rediss:// or unix://")
+        else:
             raise
-        console.print(f"[red]Redis at {_without_password(settings.redis_url)} is unavailable:[/] {exc}")
         raise typer.Exit(2) from None
 
 
@@ -93,7 +101,7 @@ def migrate_keys_command(redis_url: RedisUrl = None, prefix: Prefix = None) -> N
 def dead_list(
     redis_url: RedisUrl = None,
     prefix: Prefix = None,
-    count: Annotated[int, typer.Option(help="At most this many, oldest first.")] = 100,
+    count: Annotated[int, typer.Option(min=1, help="At most this many, oldest first.")] = 100,
 ) -> None:
     """Print dead letters as JSON lines: id, source entry, error, type, subject, payload."""
     from newsfeed_readmodel.dead_letters import list_dead
@@ -113,8 +121,19 @@ def dead_replay(
     """Append dead letters to the articles stream again and remove them from the dead-letter stream."""
     from newsfeed_readmodel.dead_letters import replay_dead
 
-    replayed = _run(redis_url, prefix, lambda redis, keys, _: replay_dead(redis, keys, ids or None))
+    unreadable = [entry_id for entry_id in ids or [] if not _STREAM_ID.fullmatch(entry_id)]
+    if unreadable:
+        console.print(f"[red]not dead-letter ids[/] (like 1739817600000-0): {', '.join(unreadable)[:200]}")
+        raise typer.Exit(2)
+    wanted = list(dict.fromkeys(ids or []))
+    replayed = _run(redis_url, prefix, lambda redis, keys, _: replay_dead(redis, keys, wanted or None))
     console.print(f"replayed {replayed} event(s)")
+    if wanted and replayed < len(wanted):
+        console.print(f"[yellow]{len(wanted) - replayed} of the {len(wanted)} ids given are no dead letters[/]")
+        raise typer.Exit(1)
+
+
+_STREAM_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
 
 
 def reindex_command(

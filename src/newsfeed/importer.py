@@ -16,6 +16,7 @@ refuses the credentials, stops the import with `ImportFailed`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import defaultdict
@@ -112,7 +113,10 @@ def read_items(path: Path) -> tuple[list[ImportItem], int]:
         except orjson.JSONDecodeError:
             document = None
         if isinstance(document, dict) and "db" in document:
-            envelopes, skipped = ghost_export_envelopes(document)
+            try:
+                envelopes, skipped = ghost_export_envelopes(document)
+            except (KeyError, IndexError, TypeError, AttributeError) as exc:
+                raise ImportFailed(f"{path} has a 'db' but is no Ghost export ({type(exc).__name__}: {exc})") from None
             items = [ImportItem(_post_name(envelope), orjson.dumps(envelope)) for envelope in envelopes]
             return items, skipped
     lines = [(number, line) for number, line in enumerate(raw.splitlines(), start=1) if line.strip()]
@@ -124,11 +128,12 @@ def _post_name(envelope: dict[str, Any]) -> str:
     return f"post {envelope.get('subject')} {title!r}"
 
 
-def _load_state(state_file: Path, source: Path, size: int) -> dict[str, Any]:
-    fresh = {"source": str(source.resolve()), "size": size, "offset": 0, "summary": asdict(ImportSummary())}
+def _load_state(state_file: Path, source: Path, digest: str) -> dict[str, Any]:
+    """Where an import of this very file stopped (the same path and content), else the start."""
+    fresh = {"source": str(source.resolve()), "sha256": digest, "offset": 0, "summary": asdict(ImportSummary())}
     if state_file.exists():
         state = json.loads(state_file.read_text())
-        if state.get("source") == fresh["source"] and state.get("size") == size:
+        if state.get("source") == fresh["source"] and state.get("sha256") == digest:
             return dict(state)
     return fresh
 
@@ -173,6 +178,13 @@ def _post(http: httpx.Client, batch: list[ImportItem], sleep: Callable[[float], 
     raise ImportFailed("the publisher kept answering 503")
 
 
+def _too_large_to_send(item: ImportItem, max_request_bytes: int) -> dict[str, Any]:
+    """The batch answer for one item larger than a request may be: refused here, not sent."""
+    message = f"the item is {len(item.body)} bytes; a request holds at most {max_request_bytes}"
+    error = {"loc": [], "msg": message, "type": "too_large"}
+    return {"accepted": 0, "duplicate": 0, "refused": 1, "results": [{"index": 0, "status": 413, "errors": [error]}]}
+
+
 def import_file(
     path: Path,
     base_url: str,
@@ -186,7 +198,7 @@ def import_file(
     """Post FILE's items in batches; resume from `state_file` (default FILE + '.import-state')."""
     items, skipped = read_items(path)
     state_file = state_file or path.with_name(path.name + ".import-state")
-    state = _load_state(state_file, path, path.stat().st_size)
+    state = _load_state(state_file, path, hashlib.sha256(path.read_bytes()).hexdigest())
     saved = dict(state["summary"])
     saved["refusals"] = [Refusal(**r) for r in saved.get("refusals", [])]
     summary = ImportSummary(**saved)
@@ -202,7 +214,10 @@ def import_file(
     ):
         task = bar.add_task("import", total=len(items), completed=offset)
         for batch in _batches(items, offset, batch_size, max_request_bytes):
-            result = _post(http, batch, sleep)
+            if len(batch[0].body) + 1 > max_request_bytes:  # alone in its batch: too large to send
+                result = _too_large_to_send(batch[0], max_request_bytes)
+            else:
+                result = _post(http, batch, sleep)
             summary.accepted += result["accepted"]
             summary.duplicate += result["duplicate"]
             summary.refused += result["refused"]

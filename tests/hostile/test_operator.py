@@ -133,3 +133,17 @@ def test_operator_commands_say_when_redis_is_unreachable(tmp_path: Path) -> None
     assert done.returncode == 2
     assert "unavailable" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("stats", "--redis-url", "http://x"), "is no Redis URL"),
+        (("dead", "replay", "garbage", "--redis-url", "redis://127.0.0.1:1/0"), "not dead-letter ids"),
+    ],
+)
+def test_operator_mistakes_are_one_line_not_a_traceback(tmp_path: Path, args: tuple[str, ...], says: str) -> None:
+    done = _newsfeed(*args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert says in done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr

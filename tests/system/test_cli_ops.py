@@ -36,6 +36,13 @@ async def test_dead_letters_are_listed_and_replayed(system: System, redis_server
     assert (await system.redis.xlen(f"{key_root(system.prefix)}:articles")) == 3
 
 
+async def test_replaying_an_id_that_is_no_dead_letter_says_so(system: System, redis_server) -> None:
+    for args in (("9999999999999-0",), ("9999999999999-0", "9999999999999-0")):
+        done = _newsfeed("dead", "replay", *args, redis_url=redis_server.url, prefix=system.prefix)
+        assert done.returncode == 1
+        assert "1 of the 1 ids given are no dead letters" in done.stdout + done.stderr
+
+
 async def test_reindex_rebuilds_feeds_and_related_lists(system: System, redis_server) -> None:
     for minutes, article_id in enumerate(["a", "b", "c"]):
         await system.publish(published(article_id, minutes=minutes, title=f"Storm warning {article_id}"))

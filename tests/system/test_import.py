@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
-from newsfeed.importer import import_file
+from newsfeed.importer import ImportFailed, import_file, read_items
 from tests.conftest import System
 from tests.factories import published
 
@@ -82,7 +84,7 @@ async def test_an_interrupted_ndjson_import_resumes(system: System, tmp_path: Pa
         json.dumps(
             {
                 "source": str(path.resolve()),
-                "size": path.stat().st_size,
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                 "offset": 4,
                 "summary": {"accepted": 4, "duplicate": 0, "refused": 0, "skipped": 0, "total": 11, "resumed_from": 0},
             }
@@ -93,3 +95,36 @@ async def test_an_interrupted_ndjson_import_resumes(system: System, tmp_path: Pa
     assert json.loads(state.read_text())["offset"] == 11
     again = await asyncio.to_thread(import_file, path, str(system.http.base_url), None, 4, False, tmp_path / "fresh")
     assert (again.accepted, again.duplicate, again.refused) == (4, 6, 1)
+
+
+async def test_a_file_whose_content_changed_is_imported_from_the_top(system: System, tmp_path: Path) -> None:
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(b"\n".join(orjson.dumps(published(f"b{n}", minutes=n)) for n in range(3)))
+    url = str(system.http.base_url)
+    first = await asyncio.to_thread(import_file, path, url, None, 500, False)
+    assert first.accepted == 3
+    path.write_bytes(b"\n".join(orjson.dumps(published(f"c{n}", minutes=n)) for n in range(3)))  # same size
+    second = await asyncio.to_thread(import_file, path, url, None, 500, False)
+    assert (second.resumed_from, second.accepted) == (0, 3)
+    await system.caught_up()
+    assert sorted(await system.feed_ids()) == sorted([f"b{n}" for n in range(3)] + [f"c{n}" for n in range(3)])
+
+
+async def test_an_item_larger_than_a_request_is_refused_alone(system: System, tmp_path: Path) -> None:
+    path = tmp_path / "events.ndjson"
+    big = published("big", minutes=1, text="word " * 2_000)
+    lines = [published("before", minutes=0), big, published("after", minutes=2)]
+    path.write_bytes(b"\n".join(orjson.dumps(line) for line in lines))
+    summary = await asyncio.to_thread(import_file, path, str(system.http.base_url), None, 500, False, None, 5_000)
+    assert (summary.accepted, summary.refused) == (2, 1)
+    assert [(r.where, r.status) for r in summary.refusals] == [("line 2", 413)]
+    await system.caught_up()
+    assert sorted(await system.feed_ids()) == ["after", "before"]
+
+
+def test_a_file_with_a_db_that_is_no_ghost_export_stops_the_import(tmp_path: Path) -> None:
+    for document in ({"db": []}, {"db": {"data": {}}}, {"db": [{"data": None}]}, {"db": [{"data": {"posts": [1]}}]}):
+        path = tmp_path / "export.json"
+        path.write_bytes(orjson.dumps(document))
+        with pytest.raises(ImportFailed, match="no Ghost export"):
+            read_items(path)
