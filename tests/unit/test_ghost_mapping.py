@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsfeed_publisher.ghost import envelope_from_webhook, in_ghost_terms, sign, signature_is_valid
+from newsfeed_publisher.ghost import MalformedWebhook, envelope_from_webhook, in_ghost_terms, sign, signature_is_valid
 from newsfeed_schemas.events import EventType, InvalidEvent, check_event, parse_event
 from newsfeed_schemas.limits import DEFAULT_LIMITS
 from tests.ghost_payloads import GhostPost
@@ -85,3 +85,27 @@ def test_a_bad_post_id_is_one_error_located_in_the_post() -> None:
         check_event(envelope, DEFAULT_LIMITS)
     located = in_ghost_terms(caught.value.errors, event)
     assert [e["loc"] for e in located] == [["post", "current", "id"]]
+
+
+def test_a_published_post_needs_current_not_previous() -> None:
+    (event, body), _ = GhostPost("p1").publish()
+    with pytest.raises(MalformedWebhook):
+        envelope_from_webhook(event, {"post": {"current": {}, "previous": body["post"]["current"]}})
+
+
+@pytest.mark.parametrize(
+    ("tags", "where"),
+    [
+        (["news"], ["post", "current", "tags", 0]),
+        ({"slug": "x"}, ["post", "current", "tags"]),
+        ([None], ["post", "current", "tags", 0]),
+    ],
+)
+def test_tags_of_the_wrong_shape_are_named_not_dropped(tags: object, where: list[object]) -> None:
+    (event, body), _ = GhostPost("p1").publish()
+    body["post"]["current"]["tags"] = tags
+    envelope = envelope_from_webhook(event, body)
+    assert envelope is not None
+    with pytest.raises(InvalidEvent) as caught:
+        check_event(envelope, DEFAULT_LIMITS)
+    assert where in [e["loc"] for e in in_ghost_terms(caught.value.errors, event)]

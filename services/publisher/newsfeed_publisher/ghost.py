@@ -51,11 +51,37 @@ def _millis(value: Any) -> int | None:
         return None
 
 
-def _primary_first(items: Any, primary: Any) -> list[dict[str, Any]]:
-    listed = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+def _primary_first(items: Any, primary: Any) -> Any:
+    """Ghost's tags or authors with the primary one first. Anything not a list of objects is
+    passed on as it is, so validation names it (`post.current.tags.0`) instead of dropping it."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        return items
+    listed = list(items)
     if isinstance(primary, dict) and primary.get("id") is not None:
-        listed.sort(key=lambda item: item.get("id") != primary["id"])
+        listed.sort(key=lambda item: not (isinstance(item, dict) and item.get("id") == primary["id"]))
     return listed
+
+
+def _tags(post: dict[str, Any]) -> Any:
+    """The post's public tags as Article tags (an internal `#tag` is not shown)."""
+    tags = _primary_first(post.get("tags"), post.get("primary_tag"))
+    if not isinstance(tags, list):
+        return tags
+    return [
+        {"slug": t.get("slug"), "name": t.get("name")} if isinstance(t, dict) else t
+        for t in tags
+        if not isinstance(t, dict) or t.get("visibility", "public") == "public"
+    ]
+
+
+def _authors(post: dict[str, Any]) -> Any:
+    authors = _primary_first(post.get("authors"), post.get("primary_author"))
+    if not isinstance(authors, list):
+        return authors
+    fields = ("slug", "name", "bio", "profile_image")
+    return [_present({f: a.get(f) for f in fields}) if isinstance(a, dict) else a for a in authors]
 
 
 def article_from_post(post: dict[str, Any]) -> dict[str, Any]:
@@ -71,22 +97,8 @@ def article_from_post(post: dict[str, Any]) -> dict[str, Any]:
         "published_at": post.get("published_at"),
         "updated_at": post.get("updated_at"),
         "url": post.get("url"),
-        "tags": [
-            {"slug": t.get("slug"), "name": t.get("name")}
-            for t in _primary_first(post.get("tags"), post.get("primary_tag"))
-            if t.get("visibility", "public") == "public"
-        ],
-        "authors": [
-            _present(
-                {
-                    "slug": a.get("slug"),
-                    "name": a.get("name"),
-                    "bio": a.get("bio"),
-                    "profile_image": a.get("profile_image"),
-                }
-            )
-            for a in _primary_first(post.get("authors"), post.get("primary_author"))
-        ],
+        "tags": _tags(post),
+        "authors": _authors(post),
     }
     if post.get("feature_image"):
         data["feature_image"] = {
@@ -159,8 +171,9 @@ def envelope_from_webhook(event: str, body: Any) -> dict[str, Any] | None:
         raise KeyError(event)
     wrapper = _mapping(body.get("post") if isinstance(body, dict) else None)
     current, previous = _mapping(wrapper.get("current")), _mapping(wrapper.get("previous"))
-    # On post.deleted `current` is {}: the post lives on only in `previous`.
-    post = current if current else previous
+    # On post.deleted `current` is {}: the post lives on only in `previous`. Every other event
+    # is about the post as it now is, so it needs `current`.
+    post = (current or previous) if event == "post.deleted" else current
     if not post:
         raise MalformedWebhook('expected Ghost\'s webhook body {"post": {"current": {...}}} with the post in it')
     event_id = f"ghost:{event}:{post.get('id')}:{post.get('updated_at')}"
