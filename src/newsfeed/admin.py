@@ -166,7 +166,10 @@ def reindex_command(
 
 
 def import_command(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="NDJSON envelopes or a Ghost export.")],
+    file: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="NDJSON envelopes, a JSON array of them, or a Ghost export."),
+    ],
     url: Annotated[
         str | None, typer.Option(help="The publisher's base URL (default: this folder's `newsfeed up`).")
     ] = None,

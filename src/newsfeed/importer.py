@@ -105,7 +105,8 @@ def ghost_export_envelopes(export: dict[str, Any]) -> tuple[list[dict[str, Any]]
 
 
 def read_items(path: Path) -> tuple[list[ImportItem], int]:
-    """The items to post from FILE (a Ghost export or NDJSON), and the count of skipped posts."""
+    """The items to post from FILE (a Ghost export, a JSON array of envelopes or NDJSON), and the
+    count of skipped posts."""
     raw = path.read_bytes()
     if raw.lstrip()[:1] == b"{":
         try:
@@ -119,6 +120,13 @@ def read_items(path: Path) -> tuple[list[ImportItem], int]:
                 raise ImportFailed(f"{path} has a 'db' but is no Ghost export ({type(exc).__name__}: {exc})") from None
             items = [ImportItem(_post_name(envelope), orjson.dumps(envelope)) for envelope in envelopes]
             return items, skipped
+    if raw.lstrip()[:1] == b"[":  # a JSON array of envelopes, as the batch endpoint takes
+        try:
+            array = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            array = None
+        if isinstance(array, list):
+            return [ImportItem(f"item {index}", orjson.dumps(item)) for index, item in enumerate(array)], 0
     lines = [(number, line) for number, line in enumerate(raw.splitlines(), start=1) if line.strip()]
     return [ImportItem(f"line {number}", line.strip()) for number, line in lines], 0
 

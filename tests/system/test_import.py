@@ -128,3 +128,13 @@ def test_a_file_with_a_db_that_is_no_ghost_export_stops_the_import(tmp_path: Pat
         path.write_bytes(orjson.dumps(document))
         with pytest.raises(ImportFailed, match="no Ghost export"):
             read_items(path)
+
+
+async def test_a_json_array_of_envelopes_imports_as_the_batch_endpoint_takes_it(system: System, tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_bytes(orjson.dumps([published(f"j{n}", minutes=n) for n in range(3)] + [{"not": "an envelope"}]))
+    summary = await asyncio.to_thread(import_file, path, str(system.http.base_url), None, 500, False)
+    assert (summary.accepted, summary.refused) == (3, 1)
+    assert [r.where for r in summary.refusals] == ["item 3"]
+    await system.caught_up()
+    assert await system.feed_ids() == ["j2", "j1", "j0"]

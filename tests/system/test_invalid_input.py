@@ -91,5 +91,9 @@ async def test_a_broken_ndjson_line_is_refused_on_its_own(system: System) -> Non
     results = response.json()["results"]
     assert [r["status"] for r in results] == [422, 422, 202]
     assert "line 3 is not valid JSON" in results[1]["errors"][0]["msg"]
+    undecodable = await system.http.post(
+        "/v1/events/batch", content=b"\xff\xfe{}\n" + good, headers={"content-type": "application/x-ndjson"}
+    )
+    assert undecodable.json()["results"][0]["errors"][0]["msg"] == "line 1 is not valid JSON: it is not UTF-8 text"
     assert {tuple(e["loc"]) for e in results[0]["errors"]} >= {("type",), ("id",)}
     assert await _stream_length(system) == 1

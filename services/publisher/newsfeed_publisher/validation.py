@@ -36,6 +36,8 @@ def decode_json(raw: bytes, where: str = "the body") -> Any:
 
 
 def _json_error(where: str, exc: orjson.JSONDecodeError) -> FieldError:
+    if "UTF-8" in str(exc):  # orjson's words ("str is not valid UTF-8: surrogates not allowed") say little
+        return {"loc": [], "msg": f"{where} is not valid JSON: it is not UTF-8 text", "type": "json_invalid"}
     return {"loc": [], "msg": f"{where} is not valid JSON: {exc}", "type": "json_invalid"}
 
 
