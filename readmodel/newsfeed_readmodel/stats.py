@@ -56,11 +56,14 @@ async def _lag(redis: Redis, stream: str, group: dict[str, Any], length: int) ->
     """
     if not group:
         return int(length)
+    lag = group.get("lag")
+    if lag == 0:  # caught up: no need to ask for the newest id
+        return 0
     last = _text(group.get("last-delivered-id", b"0-0"))
     if last == await _newest_id(redis, stream):
         return 0
-    if group.get("lag") is not None:
-        return int(group["lag"])
+    if lag is not None:
+        return int(lag)
     undelivered: Any = await redis.xrange(stream, "(" + last, "+", count=_MAX_LAG_COUNT)
     return len(undelivered)
 

@@ -27,6 +27,7 @@ dead_app = typer.Typer(help="Inspect and re-drive events in the dead-letter stre
 
 RedisUrl = Annotated[str | None, typer.Option("--redis-url", envvar="REDIS_URL")]
 Prefix = Annotated[str | None, typer.Option(envvar="NEWSFEED_PREFIX")]
+_STREAM_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")  # a dead letter's id, as Redis gives it
 
 
 def _settings(redis_url: str | None, prefix: str | None) -> Any:
@@ -131,9 +132,6 @@ def dead_replay(
     if wanted and replayed < len(wanted):
         console.print(f"[yellow]{len(wanted) - replayed} of the {len(wanted)} ids given are no dead letters[/]")
         raise typer.Exit(1)
-
-
-_STREAM_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
 
 
 def reindex_command(

@@ -46,8 +46,8 @@ def _moment(iso: str) -> datetime:
 
 def _rfc3339(iso: str) -> str:
     """A stored time as RFC 3339 wants it: with its offset."""
-    has_offset = datetime.fromisoformat(iso.replace("Z", "+00:00")).tzinfo is not None
-    return iso if has_offset else _moment(iso).isoformat()
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return iso if moment.tzinfo is not None else moment.replace(tzinfo=UTC).isoformat()
 
 
 # What XML 1.0 cannot carry at all (its `Char` production): C0 controls but tab, line feed and
