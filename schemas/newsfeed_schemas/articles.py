@@ -3,7 +3,8 @@
 Unknown fields are ignored (a CMS sends far more than we use); wrong types, missing
 required fields and values outside the bounds of `limits.Limits` are refused by
 validation, each error naming its field. Ids and slugs appear in URLs: ids are printable
-without `/`, slugs are URL-safe (see `limits.check_id`, `limits.check_slug`).
+without `/`, slugs are URL-safe (see `limits.check_id`, `limits.check_slug`). Text fields keep
+only what a reader can be shown (`text.readable`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .limits import (
     limits_of,
     too_long,
 )
+from .text import readable
 
 __all__ = ["Article", "Author", "DeletedArticle", "FeatureImage", "Tag", "to_millis"]
 
@@ -86,7 +88,7 @@ class Tag(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else too_long(value, limits_of(info).max_name_chars)
+        return None if value is None else too_long(readable(value, one_line=True), limits_of(info).max_name_chars)
 
 
 class Author(BaseModel):
@@ -105,12 +107,12 @@ class Author(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else too_long(value, limits_of(info).max_name_chars)
+        return None if value is None else too_long(readable(value, one_line=True), limits_of(info).max_name_chars)
 
     @field_validator("bio")
     @classmethod
     def _bio(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else too_long(value, limits_of(info).max_bio_chars)
+        return None if value is None else too_long(readable(value, one_line=False), limits_of(info).max_bio_chars)
 
     @field_validator("profile_image")
     @classmethod
@@ -135,7 +137,9 @@ class FeatureImage(BaseModel):
     @field_validator("alt", "caption")
     @classmethod
     def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else too_long(value, limits_of(info).max_caption_chars)
+        if value is None:
+            return None
+        return too_long(readable(value, one_line=info.field_name == "alt"), limits_of(info).max_caption_chars)
 
 
 class Article(BaseModel):
@@ -175,12 +179,15 @@ class Article(BaseModel):
     @field_validator("title")
     @classmethod
     def _title(cls, value: str, info: ValidationInfo) -> str:
-        return too_long(value, limits_of(info).max_title_chars)
+        title = readable(value, one_line=True)
+        if not title:
+            raise PydanticCustomError("title_invisible", "holds no character a reader can be shown", {})
+        return too_long(title, limits_of(info).max_title_chars)
 
     @field_validator("excerpt")
     @classmethod
     def _excerpt(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else too_long(value, limits_of(info).max_excerpt_chars)
+        return None if value is None else too_long(readable(value, one_line=False), limits_of(info).max_excerpt_chars)
 
     @field_validator("html")
     @classmethod
@@ -188,7 +195,7 @@ class Article(BaseModel):
         if value is None:
             return None
         limits = limits_of(info)
-        too_long(value, limits.max_body_chars)
+        value = too_long(readable(value, one_line=False), limits.max_body_chars)
         if nests_deeper_than(value, limits.max_html_depth):
             raise PydanticCustomError(
                 "html_too_deep", "elements nest deeper than {limit} levels", {"limit": limits.max_html_depth}
@@ -205,7 +212,7 @@ class Article(BaseModel):
     @field_validator("text")
     @classmethod
     def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else too_long(value, limits_of(info).max_body_chars)
+        return None if value is None else too_long(readable(value, one_line=False), limits_of(info).max_body_chars)
 
     @field_validator("tags")
     @classmethod

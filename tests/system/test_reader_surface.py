@@ -153,7 +153,7 @@ async def test_an_unknown_slug_of_any_text_is_a_404_with_an_ascii_key(system: Sy
         assert page.headers["surrogate-key"] == key
 
 
-async def test_text_xml_cannot_carry_and_a_time_without_offset_still_make_every_feed(system: System) -> None:
+async def test_text_no_page_can_show_and_a_time_without_offset_still_make_every_feed(system: System) -> None:
     hostile = "Storm\x00 warning\x0b \ufffe"
     event = published("a1", title=hostile, tags=[{"slug": "world", "name": "World\x1f"}])
     event["data"]["published_at"] = "2026-12-01T09:00:00"  # no offset: UTC
@@ -169,7 +169,12 @@ async def test_text_xml_cannot_carry_and_a_time_without_offset_still_make_every_
         assert parsed.entries[0].published_parsed[:5] == (2026, 12, 1, 9, 0)
     item = orjson.loads((await system.http.get("/feed.json")).content)["items"][0]
     assert item["date_published"] == "2026-12-01T09:00:00Z"
-    assert (await system.http.get("/articles/a1")).status_code == 200
+    assert (item["title"], item["summary"], item["tags"]) == ("Storm warning", "Gales ahead", ["World"])
+    assert (await system.http.get("/v1/articles/a1")).json()["title"] == "Storm warning"
+    page = await system.http.get("/articles/a1")
+    assert page.status_code == 200
+    assert "<h1>Storm warning</h1>" in page.text or ">Storm warning<" in page.text
+    assert not any(ch in page.text for ch in "\x00\x08\x0b\x1f\ufffe")
 
 
 async def test_the_feeds_parse_and_follow_the_feed_order(system: System) -> None:

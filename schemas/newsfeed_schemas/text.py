@@ -1,0 +1,36 @@
+"""What a text field keeps: the characters a reader can be shown.
+
+A CMS's text now and then carries characters no page, feed or email can show: control
+characters pasted from a word processor (a vertical tab for a soft line break, a backspace),
+a NUL, or a Unicode noncharacter such as U+FFFE. Browsers draw them as boxes and XML cannot
+carry them at all. They mean nothing to a reader, so validation leaves them out instead of
+refusing a whole article for an invisible character. Format characters (zero-width joiners,
+direction marks) are kept: scripts need them.
+
+A line break written as a control (vertical tab, form feed, U+0085) becomes a line feed, so the
+words on either side stay apart. A one-line field (a title, a name, an image's alt text) has
+each run of line breaks and tabs read as one space, since a headline is shown on one line
+wherever it appears.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["readable"]
+
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+)
+_UNSHOWABLE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_NONCHARACTERS}]+")
+"""C0 and C1 controls but tab, line feed and carriage return; DEL; the 66 noncharacters."""
+_LINE_BREAKS = re.compile("[\t\n\r\x0b\x0c\x85\u2028\u2029]+")
+_CONTROL_BREAKS = re.compile("[\x0b\x0c\x85]")
+"""Vertical tab (a word processor's soft line break), form feed, next line: controls that break lines."""
+
+
+def readable(value: str, *, one_line: bool) -> str:
+    """`value` without the characters a reader cannot be shown (and, for a one-line field, with
+    each run of line breaks and tabs read as one space), stripped of surrounding white space."""
+    value = _LINE_BREAKS.sub(" ", value) if one_line else _CONTROL_BREAKS.sub("\n", value)
+    return _UNSHOWABLE.sub("", value).strip()

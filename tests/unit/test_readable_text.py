@@ -1,0 +1,66 @@
+"""Text fields keep what a reader can be shown: no control characters, no noncharacters."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsfeed_schemas.events import parse_event
+from newsfeed_schemas.text import readable
+from tests.factories import published
+
+from .test_event_validation import _errors
+
+
+def _unshowable(ch: str) -> bool:
+    code = ord(ch)
+    noncharacter = 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+    return (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r") or noncharacter
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8")), st.booleans())
+def test_only_unshowable_characters_are_left_out(text: str, one_line: bool) -> None:
+    kept = readable(text, one_line=one_line)
+    assert not any(_unshowable(ch) for ch in kept)
+    if one_line:
+        assert not any(ch in "\t\n\r\u2028\u2029" for ch in kept)
+    # every other character stays, in order (line breaks in one-line fields become spaces)
+    expected = "".join(
+        " " if one_line and ch in "\t\n\r\x0b\x0c\x85\u2028\u2029" else "\n" if ch in "\x0b\x0c\x85" else ch
+        for ch in text
+        if not _unshowable(ch) or ch in "\x0b\x0c\x85"
+    )
+    assert kept.split() == expected.split()
+    assert readable(kept, one_line=one_line) == kept
+
+
+def test_a_soft_line_break_keeps_the_words_apart() -> None:
+    assert readable("Budget\x0bpasses", one_line=True) == "Budget passes"
+    assert readable("First line\x0bsecond line", one_line=False) == "First line\nsecond line"
+    assert readable("Rates\n\n  rise", one_line=True) == "Rates   rise"
+
+
+def test_an_article_is_stored_without_unshowable_characters() -> None:
+    raw = published("a")
+    data = raw["data"]
+    data["title"] = "Storm\x00 hits\x0bcoast\ufffe"
+    data["excerpt"] = "Winds\x1b[31m of\x7f 100 km/h"
+    data["text"] = "Para one.\x0cPara two.\x08"
+    data["html"] = "<p>Body\x01 text</p>"
+    data["tags"] = [{"slug": "weather", "name": "Weather\x9b"}]
+    data["authors"] = [{"slug": "ann", "name": "Ann\nLee", "bio": "Reporter\x00."}]
+    article = parse_event(raw).data
+    assert article.title == "Storm hits coast"
+    assert article.excerpt == "Winds[31m of 100 km/h"
+    assert article.text == "Para one.\nPara two."
+    assert article.html == "<p>Body text</p>"
+    assert article.tags[0].name == "Weather"
+    assert (article.authors[0].name, article.authors[0].bio) == ("Ann Lee", "Reporter.")
+
+
+def test_a_title_of_nothing_showable_is_refused() -> None:
+    raw = published("a")
+    raw["data"]["title"] = "\x00\x07\ufffe"
+    assert (("article.published", "data", "title"), "title_invisible") in _errors(raw)
