@@ -143,6 +143,24 @@ async def test_a_new_article_is_announced_and_inserted_on_click(browser: Browser
     await page.context.close()
 
 
+async def test_a_page_that_missed_changes_offers_a_reload(browser: Browser, system: System) -> None:
+    """The server's side (when it sends `feed.reload`) is tested in tests/system; here the page's."""
+    await _publish_samples(system)
+    page = await _page(browser, system, PHONE)
+    reload = 'event: feed.reload\ndata: {"feed": "all", "reload": true}\n\n'
+    await page.route("**/v1/feed/events*", lambda route: route.fulfill(content_type="text/event-stream", body=reload))
+    await page.goto("/")
+    await system.publish(published("later", minutes=60 * 24 * 401, title="Later: talks end"))
+    await system.caught_up()
+    button = page.locator(".live-button")
+    await button.wait_for(state="visible", timeout=10_000)
+    assert await button.inner_text() == "Newer articles: reload"
+    async with page.expect_navigation():
+        await button.click()
+    assert await page.locator("ol.feed li.card").first.get_attribute("data-id") == "later"
+    await page.context.close()
+
+
 async def test_cms_html_with_scripts_runs_nothing(browser: Browser, system: System) -> None:
     hostile = (
         "<p>Before</p><script>window.__ran = 'script'</script><img src=x onerror=\"window.__ran='onerror'\">"

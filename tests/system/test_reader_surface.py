@@ -4,6 +4,7 @@ parse, live changes that resume, pages for tags and authors."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import jsonschema
 import orjson
 import pytest
 
+from newsfeed_schemas.streams import key_root
 from tests.conftest import System
 from tests.factories import published, unpublished
 
@@ -208,8 +210,8 @@ async def test_the_feeds_parse_and_follow_the_feed_order(system: System) -> None
         assert f'rel="alternate" type="{media_type}"' in page.text
 
 
-async def _events(system: System, headers: dict[str, str], wanted: int) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
+async def _event_stream(system: System, headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+    """The live stream's events as they come: {"event", "id", "data"}."""
     current: dict[str, Any] = {}
     async with system.http.stream("GET", "/v1/feed/events", headers=headers, timeout=15) as response:
         assert response.status_code == 200
@@ -217,13 +219,21 @@ async def _events(system: System, headers: dict[str, str], wanted: int) -> list[
         async for line in response.aiter_lines():
             if not line:
                 if "data" in current:
-                    events.append(current)
-                    if len(events) == wanted:
-                        return events
+                    yield current
                 current = {}
                 continue
             name, _, value = line.partition(":")
             current[name] = value.strip()
+
+
+async def _events(system: System, headers: dict[str, str], wanted: int) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    stream = _event_stream(system, headers)
+    async for event in stream:
+        events.append(event)
+        if len(events) == wanted:
+            break
+    await stream.aclose()
     return events
 
 
@@ -243,6 +253,39 @@ async def test_live_changes_stream_and_resume_with_last_event_id(system: System)
     resumed = await asyncio.wait_for(_events(system, {"last-event-id": events[0]["id"]}, 2), 15)
     assert [orjson.loads(e["data"])["article_id"] for e in resumed] == ["a1", "live-2"]
     assert resumed[0]["id"] == events[1]["id"]
+
+
+async def test_a_client_that_missed_more_than_can_be_replayed_is_told_to_reload(system: System) -> None:
+    await _seed(system, 2)
+    stream = f"{key_root(system.prefix)}:feed-changes"
+    [(oldest, _)] = await system.redis.xrange(stream, count=1)
+    newest = await system.redis.xrevrange(stream, count=1)
+    # an id this stream never sent: one newer than its newest entry, or not an id at all
+    for garbage in ("99999999999999-0", "not-an-id"):
+        [reload] = await asyncio.wait_for(_events(system, {"last-event-id": garbage}, 1), 15)
+        assert (reload["event"], reload["id"]) == ("feed.reload", newest[0][0].decode())
+        assert orjson.loads(reload["data"]) == {"feed": "all", "reload": True}
+    # the stream trimmed past the client's place (its cap): the changes in between are gone
+    await system.publish(published("a3", minutes=3))
+    await system.caught_up()
+    assert await system.redis.xtrim(stream, maxlen=1, approximate=False) == 2
+    async with asyncio.timeout(15):
+        events = _event_stream(system, {"last-event-id": oldest.decode()})
+        assert (await anext(events))["event"] == "feed.reload"
+        await system.publish(published("a4", minutes=4))  # then live changes follow
+        live = await anext(events)
+        await events.aclose()
+    assert (live["event"], orjson.loads(live["data"])["inserted"]) == ("feed.changed", ["a4"])
+    # more changes since its place than are replayed (1,000)
+    [(place, _)] = await system.redis.xrevrange(stream, count=1)
+    batch = b"\n".join(orjson.dumps(published(f"b{i}", minutes=10 + i)) for i in range(1001))
+    response = await system.http.post(
+        "/v1/events/batch", content=batch, headers={"content-type": "application/x-ndjson"}
+    )
+    assert response.json()["accepted"] == 1001
+    await system.caught_up(timeout=60)
+    [reload] = await asyncio.wait_for(_events(system, {"last-event-id": place.decode()}, 1), 15)
+    assert reload["event"] == "feed.reload"
 
 
 async def test_tag_and_author_pages_and_show_more_without_javascript(system: System) -> None:

@@ -4,8 +4,11 @@ One reader per process (`FeedChangesHub`) follows the stream with a blocking XRE
 hands each change to the clients watching one of its feeds, so a thousand open pages cost
 one Redis connection, not a thousand. A client that reconnects with `Last-Event-ID` (the
 stream id of the last change it saw) first gets what it missed, read with XRANGE, then the
-live changes, with neither gaps nor repeats. A client too slow to keep up is disconnected
-(its browser reconnects and catches up). The wire format is `sse-starlette`'s.
+live changes, with neither gaps nor repeats. When what it missed can no longer be replayed (the
+stream was trimmed past its id, more than `_CATCH_UP` changes came since, or the id is not one
+this stream sent), it gets one `feed.reload` instead: the page it shows is out of date and
+should be loaded again. A client too slow to keep up is disconnected (its browser reconnects
+and catches up). The wire format is `sse-starlette`'s.
 """
 
 from __future__ import annotations
@@ -23,21 +26,24 @@ from redis.asyncio import Redis
 from newsfeed_runtime.loops import BackgroundLoop
 from newsfeed_schemas.streams import decode_fields
 
-__all__ = ["FeedChangesHub", "LiveChange"]
+__all__ = ["CHANGED", "RELOAD", "FeedChangesHub", "LiveChange"]
 
 log = logging.getLogger("newsfeed.api")
 
 _QUEUE = 1_000
 _CATCH_UP = 1_000
 _STREAM_ID = re.compile(r"[0-9]{1,15}-[0-9]{1,15}")
+CHANGED = "feed.changed"
+RELOAD = "feed.reload"
 
 
 @dataclass(frozen=True, slots=True)
 class LiveChange:
     """One feed's part of an announced change, as sent to the page."""
 
-    stream_id: str
+    stream_id: str | None
     data: bytes  # {"feed", "article_id", "event_type", "inserted", "moved", "updated", "removed"}
+    event: str = CHANGED  # or RELOAD: changes were missed that cannot be replayed
 
 
 def _changes_of(stream_id: str, fields: dict[bytes, bytes], feed: str) -> LiveChange | None:
@@ -67,6 +73,7 @@ class FeedChangesHub:
         self.block_ms = block_ms
         self._watchers: set[_Watcher] = set()
         self._last_id: str | None = None
+        self._starting = asyncio.Lock()
         self._loop = BackgroundLoop("feed-changes hub", log)
 
     async def stop(self) -> None:
@@ -80,8 +87,7 @@ class FeedChangesHub:
         return newest[0][0].decode() if newest else "0-0"
 
     async def _round(self) -> None:
-        if self._last_id is None:
-            self._last_id = await self._position()
+        assert self._last_id is not None  # set by `_follow` before the loop starts
         reply: Any = await self.redis.xread({self.stream: self._last_id}, count=500, block=self.block_ms)
         for _, rows in reply or []:
             for entry_id, fields in rows:
@@ -93,23 +99,34 @@ class FeedChangesHub:
                     else:
                         watcher.queue.put_nowait((self._last_id, fields))
 
-    def _ensure_running(self) -> None:
-        if not self._loop.running:
-            self._loop.start(self._round, 0)
+    async def _follow(self) -> None:
+        """Start following, from the newest entry now, before a watcher reads what it missed: so
+        every entry after that read reaches its queue."""
+        async with self._starting:
+            if self._last_id is None:
+                self._last_id = await self._position()
+            if not self._loop.running:
+                self._loop.start(self._round, 0)
 
     async def watch(self, feed: str, last_event_id: str | None) -> AsyncIterator[LiveChange]:
         """The changes of `feed` after `last_event_id` (None: from now on), until the client goes."""
-        if last_event_id is not None and not _STREAM_ID.fullmatch(last_event_id):
-            last_event_id = None  # not an id newsfeed sent: start from now
+        await self._follow()
         watcher = _Watcher(feed)
         self._watchers.add(watcher)
-        self._ensure_running()
         try:
-            seen = last_event_id
+            seen = None
             if last_event_id is not None:
-                async for change in self._missed(feed, last_event_id):
-                    seen = change.stream_id
-                    yield change
+                missed = await self._missed(last_event_id)
+                if missed is None:
+                    seen = await self._position()
+                    reload = orjson.dumps({"feed": feed, "reload": True})
+                    yield LiveChange(None if seen == "0-0" else seen, reload, RELOAD)
+                else:
+                    for entry_id, fields in missed:
+                        seen = entry_id
+                        if (change := _changes_of(entry_id, fields, feed)) is not None:
+                            yield change
+                    seen = seen or last_event_id
             while (item := await watcher.queue.get()) is not None:
                 stream_id, fields = item
                 if seen is not None and _not_after(stream_id, seen):
@@ -120,13 +137,23 @@ class FeedChangesHub:
         finally:
             self._watchers.discard(watcher)
 
-    async def _missed(self, feed: str, after: str) -> AsyncIterator[LiveChange]:
-        """What was announced after `after`, up to now (at most `_CATCH_UP` entries)."""
-        rows: Any = await self.redis.xrange(self.stream, min="(" + after, max="+", count=_CATCH_UP)
-        for entry_id, fields in rows:
-            change = _changes_of(entry_id.decode(), fields, feed)
-            if change is not None:
-                yield change
+    async def _missed(self, after: str) -> list[tuple[str, dict[bytes, bytes]]] | None:
+        """The entries announced after `after`, up to now; None when they cannot all be
+        replayed: `after` is no id of this stream's (malformed, or newer than its newest entry,
+        as after the stream was lost), the stream was trimmed past it, or more than `_CATCH_UP`
+        came since."""
+        if not _STREAM_ID.fullmatch(after):
+            return None
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xrange(self.stream, count=1)
+            pipe.xrevrange(self.stream, count=1)
+            pipe.xrange(self.stream, min="(" + after, max="+", count=_CATCH_UP + 1)
+            oldest, newest, rows = await pipe.execute()
+        if not oldest or not _id(oldest[0][0].decode()) <= _id(after) <= _id(newest[0][0].decode()):
+            return None
+        if len(rows) > _CATCH_UP:
+            return None
+        return [(entry_id.decode(), fields) for entry_id, fields in rows]
 
 
 def _id(text: str) -> tuple[int, int]:

@@ -86,7 +86,8 @@ def build_read_router(reader: ReadModelReader, policy: CachePolicy, hub: FeedCha
         responses={
             200: {
                 "content": {"text/event-stream": {}},
-                "description": "`event: feed.changed`, `id:` the change's stream id",
+                "description": "`event: feed.changed`, `id:` the change's stream id; `event: feed.reload` "
+                "when changes since `Last-Event-ID` can no longer be replayed",
             }
         },
     )
@@ -99,7 +100,7 @@ def build_read_router(reader: ReadModelReader, policy: CachePolicy, hub: FeedCha
 
         async def events() -> Any:
             async for change in hub.watch(feed, last_event_id):
-                yield ServerSentEvent(change.data.decode(), event="feed.changed", id=change.stream_id)
+                yield ServerSentEvent(change.data.decode(), event=change.event, id=change.stream_id)
 
         headers = {"Cache-Control": NO_STORE, "X-Accel-Buffering": "no"}
         return EventSourceResponse(events(), ping=15, headers=headers)

@@ -67,6 +67,7 @@
     if (!window.EventSource || !feed) return;
     var button = bar.querySelector(".live-button");
     var pending = [];
+    var stale = false;
     var source = new EventSource(bar.getAttribute("data-live"));
     source.addEventListener("feed.changed", function (message) {
       var change;
@@ -78,12 +79,19 @@
       (change.inserted || []).forEach(function (id) {
         if (!shown(feed, id) && pending.indexOf(id) < 0) pending.push(id);
       });
-      if (pending.length) {
+      if (pending.length && !stale) {
         button.textContent = pending.length === 1 ? "1 new article" : pending.length + " new articles";
         button.hidden = false;
       }
     });
+    source.addEventListener("feed.reload", function () {
+      // changes were missed that cannot be replayed: only a fresh page shows the feed as it is
+      stale = true;
+      button.textContent = "Newer articles: reload";
+      button.hidden = false;
+    });
     button.addEventListener("click", function () {
+      if (stale) { location.reload(); return; }
       var wanted = pending.slice();
       var url = new URL(bar.getAttribute("data-fragments"), location.href);
       url.searchParams.set("limit", String(Math.min(Math.max(wanted.length, 20), 100)));
