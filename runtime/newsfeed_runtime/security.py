@@ -1,7 +1,10 @@
-"""Response headers that keep browsers safe, on every response of every HTTP process.
+"""Response headers that keep browsers and caches safe, on every response of every HTTP process.
 
 Every response: `X-Content-Type-Options: nosniff` (a JSON body is never run as a script),
 `Referrer-Policy`, and frame protection (`X-Frame-Options: DENY`, CSP `frame-ancestors`).
+A response whose route does not say how long it may be kept (health, readiness, metrics,
+documents, errors) is `Cache-Control: no-store`: without it a CDN applies its default time
+(an hour, often) and a health check through it would read a stale "ready".
 HTML pages get a Content-Security-Policy that allows only the site's own styles and
 scripts: even if markup slipped past the sanitiser, no inline script or event handler
 would run. Other responses get `default-src 'none'`.
@@ -24,6 +27,7 @@ _ALWAYS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
     "x-frame-options": "DENY",
+    "cache-control": "no-store",
 }
 
 

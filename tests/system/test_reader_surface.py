@@ -107,6 +107,15 @@ async def test_head_answers_as_get_without_the_body(system: System, path: str) -
         assert again.status_code == 304
 
 
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/readyz", "/metrics", "/v1/stats", "/openapi.json", "/docs/asyncapi", "/no/such/route"]
+)
+async def test_what_may_not_be_kept_says_no_store(system: System, path: str) -> None:
+    # a CDN keeps an answer without Cache-Control for its default time: a stale "ready" misleads
+    response = await system.http.get(path)
+    assert response.headers["cache-control"] == "no-store", path
+
+
 async def test_the_live_stream_does_not_answer_head(system: System) -> None:
     assert (await system.http.head("/v1/feed/events")).status_code == 405
 
