@@ -57,3 +57,14 @@ def test_a_time_stored_without_an_offset_is_shown_as_utc() -> None:
     assert rss.findtext("channel/item/pubDate") == "Tue, 01 Dec 2026 09:00:00 +0000"
     item = orjson.loads(feeds.json_feed(SITE, documents))["items"][0]
     assert item["date_published"] == item["date_modified"] == "2026-12-01T09:00:00+00:00"
+
+
+def test_every_atom_entry_has_an_author_from_the_article_or_the_site() -> None:
+    # RFC 4287 4.1.2: an entry without <author> needs one at the feed's level
+    credited = _document("Floods", "The Elbe rose")
+    uncredited = {**_document("Storms", "Gales"), "id": "a2", "slug": "a2", "authors": []}
+    atom = etree.fromstring(feeds.atom(SITE, [credited, uncredited]))
+    ns = "{http://www.w3.org/2005/Atom}"
+    assert atom.findtext(f"{ns}author/{ns}name") == SITE.name
+    entries = atom.findall(f"{ns}entry")
+    assert [e.findtext(f"{ns}author/{ns}name") for e in entries] == ["The Elbe rose", None]

@@ -76,6 +76,9 @@ def _generator(site: FeedSite, documents: Sequence[dict[str, Any]]) -> FeedGener
     generator.load_extension("media")
     generator.id(site.base_url + site.path)
     generator.title(_xml_safe(site.title))
+    # Atom needs an author for every entry, from the entry or the feed: an article without
+    # authors is credited to the site (RSS shows no feed-level author without an e-mail address)
+    generator.author({"name": _xml_safe(site.name)})
     generator.link(href=site.self_url, rel="self")
     generator.link(href=site.base_url + site.path, rel="alternate")  # the last link is RSS's <link>
     generator.description(f"The latest from {site.name}")
