@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from newsfeed_schemas.articles import Article, to_millis
-from newsfeed_schemas.limits import CEILINGS, is_slug
+from newsfeed_schemas.limits import CEILINGS, check_id, is_slug
 
 from .errors import InvalidCursor, InvalidFeedName
 
@@ -77,7 +77,14 @@ def id_of_member(member: str) -> str:
 
 
 def _is_member(text: str) -> bool:
-    return len(text) > _WIDTH + 1 and text[:_WIDTH].isdigit() and text[_WIDTH] == _SEPARATOR
+    """Whether `text` is a place a feed could hold: 15 ASCII digits, `|`, an article id."""
+    if len(text) <= _WIDTH + 1 or text[_WIDTH] != _SEPARATOR or not text[:_WIDTH].isascii():
+        return False
+    try:
+        check_id(id_of_member(text), CEILINGS.max_id_chars)
+    except ValueError:  # pydantic's error is a ValueError
+        return False
+    return text[:_WIDTH].isdigit()
 
 
 def encode_cursor(member: str) -> str:

@@ -46,7 +46,21 @@ def test_cursor_round_trip_and_is_url_safe() -> None:
     assert all(ch.isalnum() or ch in "-_" for ch in cursor)
 
 
-@pytest.mark.parametrize("forged", ["", "!!!", "bm90LWEtbWVtYmVy", encode_cursor("123|x"), "é"])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "",
+        "!!!",
+        "bm90LWEtbWVtYmVy",
+        encode_cursor("123|x"),
+        "é",
+        encode_cursor("١٢٣٤٥٦٧٨٩٠١٢٣٤٥|x"),  # digits, but not ASCII: it would sort above every place
+        encode_cursor("000000000000000|\x00"),  # no article id holds a control character
+        encode_cursor("000000000000000|a b"),
+        encode_cursor("000000000000000|a/b"),
+        encode_cursor("000000000000000|" + "x" * 201),
+    ],
+)
 def test_forged_cursors_are_refused(forged: str) -> None:
     with pytest.raises(InvalidCursor):
         decode_cursor(forged)
