@@ -7,8 +7,10 @@ The rebuild reads every `{p}:article:*` hash, recomputes each live article's fee
 feed member from its stored document (so a change of the feed rules reaches old
 articles), writes the result under fresh scratch keys (`Keys.scratch`), then switches in
 one MULTI/EXEC: RENAME each fresh key over the live one, DEL the feeds that no longer
-exist, and update the `feeds`/`member` fields of changed article records. Readers see
-the old model until EXEC and the new one after, never a mix.
+exist, update the `feeds`/`member` fields of changed article records, and bump every feed's
+change counter (its answers' ETag), so no client or CDN revalidates a rebuilt feed into a
+304 of what it showed before. Readers see the old model until EXEC and the new one after,
+never a mix.
 
 While the indexer keeps writing, the rebuild is optimistic: it WATCHes the live set
 (any newly published article touches it) before listing the articles, then every article
@@ -31,7 +33,7 @@ from redis.exceptions import WatchError
 from .cards import card_of
 from .errors import RebuildConflict
 from .feed import feed_member, feeds_named
-from .keys import Keys
+from .keys import Keys, feed_version
 from .related.maintainer import reindex_related
 from .related.settings import RelatedSettings
 from .related.store import RelatedStore
@@ -101,12 +103,18 @@ async def _attempt(redis: Redis, keys: Keys, progress: Progress) -> int:
                     watcher.rename(source, target)
             for article_key, fields in built.record_updates.items():
                 watcher.hset(article_key, mapping=cast(dict[Any, Any], fields))
+            for name in built.feeds | _names(old_feeds, keys.feed("")):
+                watcher.hincrby(keys.versions, feed_version(name), 1)
             await watcher.execute()
             return built.live
         finally:
             leftovers = [k async for k in redis.scan_iter(match=fresh.all_keys, count=1000)]
             if leftovers:
                 await redis.delete(*leftovers)
+
+
+def _names(feed_keys: list[bytes], prefix: str) -> set[str]:
+    return {key.decode().removeprefix(prefix) for key in feed_keys}
 
 
 def _switch(
