@@ -3,8 +3,10 @@ desktop and on a phone sees and does. Screenshots are saved under `test-artifact
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from tests.conftest import System
-from tests.factories import published
+from tests.factories import BASE_TIME, published
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,13 +133,16 @@ async def test_a_new_article_is_announced_and_inserted_on_click(browser: Browser
     await page.wait_for_load_state("networkidle")
     button = page.locator(".live-button")
     assert await button.is_hidden()
-    await system.publish(published("breaking", minutes=60 * 24 * 400, title="Breaking: ceasefire talks resume"))
+    five_minutes_ago = int((datetime.now(UTC) - BASE_TIME).total_seconds() // 60) - 5
+    await system.publish(published("breaking", minutes=five_minutes_ago, title="Breaking: ceasefire talks resume"))
     await button.wait_for(state="visible", timeout=10_000)
     assert await button.inner_text() == "1 new article"
     await button.click()
     first = page.locator("ol.feed li.card").first
     await eventually(lambda: first.get_attribute("data-id"), until=lambda got: got == "breaking")
     assert "Breaking: ceasefire talks resume" in await first.inner_text()
+    # the server sends the date (a cached page must not go stale); the script shows its age
+    assert re.fullmatch(r"[4-6] min ago", await first.locator("time").inner_text())
     assert await button.is_hidden()
     await _no_horizontal_scroll(page)
     await page.context.close()

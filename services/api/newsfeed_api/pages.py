@@ -12,7 +12,6 @@ Everything else is escaped.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -160,7 +159,6 @@ class Pages:
         body = self._render(
             "feed.html",
             items=page.items,
-            now=datetime.now(UTC),
             heading=listing.heading,
             cursor=cursor,
             next_url=f"{listing.path}?{urlencode(following)}" if following else None,
@@ -217,7 +215,6 @@ class Pages:
             article=shown,
             related=related,
             latest=[card for card in latest.items if card["id"] != article["id"]][:5],
-            now=datetime.now(UTC),
             alternates=self._alternates(Listing(ALL, "/")),
         )
         return answer(request, body, _HTML, etag, keys, self.policy)

@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-__all__ = ["ASSETS", "exact", "render", "render_cards", "time_ago"]
+__all__ = ["ASSETS", "exact", "render", "render_cards", "when"]
 
 
 def _parse(iso: str) -> datetime | None:
@@ -17,7 +17,7 @@ def _parse(iso: str) -> datetime | None:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except (TypeError, ValueError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def exact(iso: str) -> str:
@@ -26,27 +26,13 @@ def exact(iso: str) -> str:
     return f"{moment.day} {moment:%B %Y, %H:%M} UTC" if moment else iso
 
 
-_STEPS = (
-    (60, "just now"),
-    (3600, "{m} min ago"),
-    (7200, "1 hour ago"),
-    (86400, "{h} hours ago"),
-    (172800, "yesterday"),
-)
-
-
-def time_ago(iso: str, now: datetime) -> str:
-    """`just now`, `5 min ago`, `3 hours ago`, `yesterday`, `4 days ago`, then the date."""
+def when(iso: str) -> str:
+    """`17 Feb 2025` (the day in UTC): what a page shows of a time, with the exact time as the
+    element's title. Pages are cached and revalidated by the feed's change counter, so they
+    show nothing that changes with the clock ("5 min ago" would still say so hours later);
+    live.js shows the age ("5 min ago") of what is less than a week old."""
     moment = _parse(iso)
-    if moment is None:
-        return iso
-    seconds = (now - moment).total_seconds()
-    for limit, text in _STEPS:
-        if seconds < limit:
-            return text.format(m=int(seconds // 60), h=int(seconds // 3600))
-    if seconds < 7 * 86400:
-        return f"{int(seconds // 86400)} days ago"
-    return f"{moment.day} {moment:%b %Y}"
+    return f"{moment.day} {moment:%b %Y}" if moment else iso
 
 
 _templates = Environment(
@@ -56,7 +42,7 @@ _templates = Environment(
     lstrip_blocks=True,
 )
 _templates.filters["exact"] = exact
-_templates.filters["ago"] = time_ago
+_templates.filters["when"] = when
 
 ASSETS = hashlib.blake2b(
     b"".join(path.read_bytes() for path in sorted(Path(__file__).with_name("static").glob("*.*"))), digest_size=6
@@ -71,4 +57,4 @@ def render(template: str, **context: Any) -> bytes:
 def render_cards(items: list[dict[str, Any]]) -> bytes:
     """Feed cards as list items, as the feed page renders them."""
     macro = _templates.get_template("_card.html").module.cards  # type: ignore[attr-defined]
-    return str(macro(items, datetime.now(UTC))).encode()
+    return str(macro(items)).encode()

@@ -13,7 +13,7 @@
     if (seconds < 86400) { var h = Math.floor(seconds / 3600); return h + (h === 1 ? " hour ago" : " hours ago"); }
     if (seconds < 172800) return "yesterday";
     if (seconds < 604800) return Math.floor(seconds / 86400) + " days ago";
-    return null; // older: the server's date stays
+    return null; // older: the server's date ("17 Feb 2025") stays
   }
 
   function refreshTimes(root) {
