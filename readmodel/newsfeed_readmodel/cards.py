@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+
+import orjson
 
 from newsfeed_schemas.articles import Article
 
 from .content import SANITIZED, Content
 from .reading_time import reading_time_minutes
 
-__all__ = ["CARD_FIELDS", "article_document", "card_of", "fallback_excerpt"]
+__all__ = ["CARD_FIELDS", "article_document", "card_of", "digest", "fallback_excerpt"]
 
 CARD_FIELDS = (
     "id",
@@ -58,3 +61,8 @@ def card_of(document: dict[str, Any]) -> dict[str, Any]:
     card["tags"] = document.get("tags", [])
     card["authors"] = document.get("authors", [])
     return card
+
+
+def digest(value: dict[str, Any]) -> str:
+    """A short digest of a card or document, to tell whether an edit changed what readers see."""
+    return hashlib.blake2b(orjson.dumps(value, option=orjson.OPT_SORT_KEYS), digest_size=12).hexdigest()

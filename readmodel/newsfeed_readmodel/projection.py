@@ -13,7 +13,7 @@ from newsfeed_schemas.articles import Article
 from newsfeed_schemas.events import ArticleEvent, EventType
 
 from .announcements import feed_change, feed_delta
-from .cards import article_document
+from .cards import article_document, card_of, digest
 from .content import Content, prepare_article
 from .feed import feed_member, feeds_of
 from .versions import Version, is_newer, version_of
@@ -33,6 +33,7 @@ class Stored:
     feeds: tuple[str, ...] = ()
     slug: str | None = None
     url: str | None = None
+    shown: tuple[str, str] | None = None  # digests of (card, document): what readers were shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,23 +80,31 @@ def _go_live(
     old_member = prev.member if prev else None
     removals = [(f, old_member) for f in old_feeds if old_member and (f not in feeds or old_member != member)]
     additions = [(f, member) for f in feeds if f not in old_feeds or old_member != member]
+    document = article_document(article, content)
+    shown = (digest(card_of(document)), digest(document))
+    was_shown = prev.shown if prev and prev.state == "published" else None
+    card_changed = was_shown is None or was_shown[0] != shown[0]
     deltas = []
     for name in dict.fromkeys(old_feeds + feeds):
         if name not in old_feeds:
-            kind = "inserted"
+            deltas.append(feed_delta(name, "inserted", article.id))
         elif name not in feeds:
-            kind = "removed"
-        else:
-            kind = "moved" if old_member != member else "updated"
-        deltas.append(feed_delta(name, kind, article.id))
+            deltas.append(feed_delta(name, "removed", article.id))
+        elif old_member != member:
+            deltas.append(feed_delta(name, "moved", article.id))
+        elif card_changed:  # a feed shows cards: an edit the card does not show leaves it as it was
+            deltas.append(feed_delta(name, "updated", article.id))
+    # announced when a feed or the article's own answers change; an edit readers cannot see is not
+    announced = bool(deltas) or was_shown is None or was_shown[1] != shown[1]
     slug = article.effective_slug
+    stored = Stored(version, "published", member=member, feeds=feeds, slug=slug, url=article.url, shown=shown)
     return Transition(
         article_id=article.id,
-        stored=Stored(version=version, state="published", member=member, feeds=feeds, slug=slug, url=article.url),
-        document=article_document(article, content),
+        stored=stored,
+        document=document,
         removals=removals,
         additions=additions,
-        change=feed_change(event, deltas, article.url),
+        change=feed_change(event, deltas, article.url) if announced else None,
         claim=(slug, member),
         unclaim=_claim_of(prev) if _claim_of(prev) != (slug, member) else None,
         features=content.features,

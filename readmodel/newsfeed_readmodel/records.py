@@ -11,7 +11,7 @@ from .versions import Version
 
 __all__ = ["STORED_FIELDS", "decode_stored", "encode_stored"]
 
-STORED_FIELDS = ("version", "state", "member", "feeds", "slug", "url")
+STORED_FIELDS = ("version", "state", "member", "feeds", "slug", "url", "shown")
 
 
 def encode_stored(stored: Stored, document: dict[str, Any] | None) -> dict[str, bytes]:
@@ -23,6 +23,8 @@ def encode_stored(stored: Stored, document: dict[str, Any] | None) -> dict[str, 
     for name, value in (("member", stored.member), ("slug", stored.slug), ("url", stored.url)):
         if value is not None:
             fields[name] = value.encode()
+    if stored.shown is not None:
+        fields["shown"] = orjson.dumps(list(stored.shown))
     if document is not None:
         fields["doc"] = orjson.dumps(document)
     return fields
@@ -39,7 +41,16 @@ def decode_stored(fields: dict[bytes, bytes]) -> Stored | None:
         feeds=tuple(orjson.loads(fields.get(b"feeds", b"[]"))),
         slug=_text(fields.get(b"slug")),
         url=_text(fields.get(b"url")),
+        shown=_shown(fields.get(b"shown")),
     )
+
+
+def _shown(raw: bytes | None) -> tuple[str, str] | None:
+    """The digests of what readers were shown; None for a record written before they were kept."""
+    if raw is None:
+        return None
+    card, document = orjson.loads(raw)
+    return str(card), str(document)
 
 
 def _text(raw: bytes | None) -> str | None:

@@ -30,6 +30,22 @@ def test_edit_in_place_keeps_position_and_reports_updated() -> None:
     assert t.change is not None and [d["updated"] for d in t.change["feeds"]] == [["a"], ["a"], ["a"]]
 
 
+def test_an_edit_readers_cannot_see_in_a_feed_changes_no_feed() -> None:
+    stored, _ = _apply(None, published("a", excerpt="Gales ahead", html="<p>Winds of 100 km/h.</p>"))
+    # the body changes, the card (title, excerpt, reading time, ...) does not: only the article's page
+    body_edit = transition(stored, parse_event(updated("a", revision=2, excerpt="Gales ahead", html="<p>Winds.</p>")))
+    assert body_edit is not None and body_edit.change is not None
+    assert body_edit.change["feeds"] == []
+    # the same article sent again under a new event id: nothing anyone is shown changes
+    again = updated("a", revision=2, excerpt="Gales ahead", html="<p>Winds.</p>", event_id="zzz-resent")
+    resent = transition(body_edit.stored, parse_event(again))
+    assert resent is not None and resent.change is None
+    # a record written before the read model kept digests is announced as before
+    legacy = Stored(stored.version, stored.state, stored.member, stored.feeds, stored.slug, stored.url)
+    t = transition(legacy, parse_event(updated("a", revision=2, excerpt="Gales ahead", html="<p>Winds.</p>")))
+    assert t is not None and t.change is not None and len(t.change["feeds"]) == 3
+
+
 def test_new_published_at_moves_the_article_in_every_feed() -> None:
     stored, _ = _apply(None, published("a", minutes=0))
     t = transition(stored, parse_event(updated("a", revision=2, minutes=30)))
