@@ -264,6 +264,19 @@ async def test_live_changes_stream_and_resume_with_last_event_id(system: System)
     assert resumed[0]["id"] == events[1]["id"]
 
 
+async def test_a_client_that_reconnects_before_any_change_still_gets_what_it_missed(system: System) -> None:
+    await _seed(system, 1)
+    # on connecting the server sends its position (an id line alone), which moves a browser's
+    # Last-Event-ID, so a reconnect after an outage resumes from there instead of from "now"
+    async with system.http.stream("GET", "/v1/feed/events", timeout=15) as response:
+        lines = response.aiter_lines()
+        position = await asyncio.wait_for(anext(line async for line in lines if line.startswith("id:")), 15)
+    await system.publish(published("while-away", minutes=30))
+    await system.caught_up()
+    [missed] = await asyncio.wait_for(_events(system, {"last-event-id": position[3:].strip()}, 1), 15)
+    assert orjson.loads(missed["data"])["inserted"] == ["while-away"]
+
+
 async def test_a_client_that_missed_more_than_can_be_replayed_is_told_to_reload(system: System) -> None:
     await _seed(system, 2)
     stream = f"{key_root(system.prefix)}:feed-changes"

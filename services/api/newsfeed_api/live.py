@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 from newsfeed_runtime.loops import BackgroundLoop
 from newsfeed_schemas.streams import decode_fields
 
-__all__ = ["CHANGED", "RELOAD", "FeedChangesHub", "LiveChange"]
+__all__ = ["CHANGED", "POSITION", "RELOAD", "FeedChangesHub", "LiveChange"]
 
 log = logging.getLogger("newsfeed.api")
 
@@ -35,6 +35,9 @@ _CATCH_UP = 1_000
 _STREAM_ID = re.compile(r"[0-9]{1,15}-[0-9]{1,15}")
 CHANGED = "feed.changed"
 RELOAD = "feed.reload"
+POSITION = ""
+"""An `id:` line alone: no event reaches the page, but the browser's `Last-Event-ID` moves to it,
+so a client that reconnects before any change of its feed still resumes without a gap."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +116,13 @@ class FeedChangesHub:
         await self._follow()
         watcher = _Watcher(feed)
         self._watchers.add(watcher)
+        start = self._last_id  # everything after it reaches the watcher's queue
         try:
             seen = None
-            if last_event_id is not None:
+            if last_event_id is None:
+                if start is not None and start != "0-0":
+                    yield LiveChange(start, b"", POSITION)
+            else:
                 missed = await self._missed(last_event_id)
                 if missed is None:
                     seen = await self._position()
@@ -126,6 +133,8 @@ class FeedChangesHub:
                         seen = entry_id
                         if (change := _changes_of(entry_id, fields, feed)) is not None:
                             yield change
+                    if seen is not None:  # the client resumes from here, even if nothing was its feed's
+                        yield LiveChange(seen, b"", POSITION)
                     seen = seen or last_event_id
             while (item := await watcher.queue.get()) is not None:
                 stream_id, fields = item

@@ -33,7 +33,7 @@ from .caching import (
     versioned_etag,
 )
 from .errors import ConflictingFilters
-from .live import FeedChangesHub
+from .live import POSITION, FeedChangesHub
 
 __all__ = ["LIVE_PATH", "build_read_router", "feed_name"]
 
@@ -100,7 +100,10 @@ def build_read_router(reader: ReadModelReader, policy: CachePolicy, hub: FeedCha
 
         async def events() -> Any:
             async for change in hub.watch(feed, last_event_id):
-                yield ServerSentEvent(change.data.decode(), event=change.event, id=change.stream_id)
+                if change.event == POSITION:
+                    yield ServerSentEvent(id=change.stream_id)
+                else:
+                    yield ServerSentEvent(change.data.decode(), event=change.event, id=change.stream_id)
 
         headers = {"Cache-Control": NO_STORE, "X-Accel-Buffering": "no"}
         return EventSourceResponse(events(), ping=15, headers=headers)
