@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from tests.conftest import System
-from tests.factories import BASE_TIME, published
+from tests.factories import BASE_TIME, published, unpublished, updated
 from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,6 +145,43 @@ async def test_a_new_article_is_announced_and_inserted_on_click(browser: Browser
     assert re.fullmatch(r"[4-6] min ago", await first.locator("time").inner_text())
     assert await button.is_hidden()
     await _no_horizontal_scroll(page)
+    await page.context.close()
+
+
+async def test_live_inserts_keep_the_feed_order_and_follow_every_change(browser: Browser, system: System) -> None:
+    order = await _publish_samples(system)
+    page = await _page(browser, system, DESKTOP)
+    await page.goto("/")
+    await page.wait_for_load_state("networkidle")
+    button = page.locator(".live-button")
+    cards = page.locator("ol.feed li.card")
+
+    async def shown_ids() -> list[str | None]:
+        return [await card.get_attribute("data-id") for card in await cards.all()]
+
+    async def insert(article_id: str, **fields: Any) -> None:
+        await system.publish(published(article_id, **fields))
+        await button.wait_for(state="visible", timeout=10_000)
+        await button.click()
+        await eventually(shown_ids, until=lambda ids: article_id in ids)
+
+    # two inserts in a row: the second is not answered from the first's cached fragment
+    await insert("first-new", minutes=60 * 24 * 400)
+    await insert("second-new", minutes=60 * 24 * 401)
+    # an article dated between two shown ones goes where the feed has it, not on top
+    await insert("backdated", minutes=0)  # 17 Feb 2025 12:00, between two sample articles
+    assert await shown_ids() == await system.feed_ids(limit=len(await shown_ids()))
+    assert await page.locator("li.card-lead").count() == 0  # no half-empty lead row among new cards
+    # a corrected headline reaches the open page
+    await system.publish(updated("first-new", revision=2, minutes=60 * 24 * 400, title="Corrected headline"))
+    await eventually(lambda: page.locator('li[data-id="first-new"] .card-title').inner_text(),
+                     until=lambda title: title == "Corrected headline")  # fmt: skip
+    # an announced article pulled before the click is no longer announced
+    await system.publish(published("pulled", minutes=60 * 24 * 402))
+    await button.wait_for(state="visible", timeout=10_000)
+    await system.publish(unpublished("pulled", revision=2))
+    await button.wait_for(state="hidden", timeout=10_000)
+    assert len(order) == 6
     await page.context.close()
 
 

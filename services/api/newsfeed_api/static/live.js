@@ -30,7 +30,7 @@
   }
 
   function shown(feed, id) {
-    return feed.querySelector('li.card[data-id="' + CSS.escape(id) + '"]') !== null;
+    return byId(feed, id) !== null;
   }
 
   function showMore(link, feed) {
@@ -56,6 +56,8 @@
             link.href = page.toString();
           } else {
             link.parentNode.removeChild(link);
+            var last = feed.querySelector("li.card:last-child .card-title a");
+            if (last) last.focus(); // the link had focus: keep the reader where the list ends
           }
         });
       }).catch(function () { location.href = link.href; })
@@ -63,25 +65,71 @@
     });
   }
 
+  function byId(feed, id) {
+    return feed.querySelector('li.card[data-id="' + CSS.escape(id) + '"]');
+  }
+
+  // The first cards of the feed as the server has them now (revalidated: never a cached copy).
+  function freshCards(bar, limit) {
+    var url = new URL(bar.getAttribute("data-fragments"), location.href);
+    url.searchParams.set("limit", String(Math.min(Math.max(limit, 20), 100)));
+    return fetch(url, { headers: { Accept: "text/html" }, cache: "no-cache" }).then(function (response) {
+      if (!response.ok) throw new Error(response.status);
+      return response.text();
+    }).then(cardsIn);
+  }
+
+  // Where `cards[index]` goes in the page: before the next card of the feed's order the page
+  // shows, or after the previous one; undefined when the page shows neither (it is further down).
+  function placeOf(feed, cards, index) {
+    for (var next = index + 1; next < cards.length; next++) {
+      var after = byId(feed, cards[next].getAttribute("data-id"));
+      if (after) return after;
+    }
+    for (var previous = index - 1; previous >= 0; previous--) {
+      var before = byId(feed, cards[previous].getAttribute("data-id"));
+      if (before) return before.nextSibling;
+    }
+    return feed.querySelector("li.card") ? undefined : null;
+  }
+
   function live(bar, feed) {
     if (!window.EventSource || !feed) return;
     var button = bar.querySelector(".live-button");
     var pending = [];
     var stale = false;
+
+    function announce() {
+      if (stale) return;
+      button.textContent = pending.length === 1 ? "1 new article" : pending.length + " new articles";
+      button.hidden = pending.length === 0;
+    }
+
     var source = new EventSource(bar.getAttribute("data-live"));
     source.addEventListener("feed.changed", function (message) {
       var change;
       try { change = JSON.parse(message.data); } catch (e) { return; }
       (change.removed || []).forEach(function (id) {
-        var card = feed.querySelector('li.card[data-id="' + CSS.escape(id) + '"]');
+        var card = byId(feed, id);
         if (card) card.parentNode.removeChild(card);
+        pending = pending.filter(function (other) { return other !== id; });
       });
-      (change.inserted || []).forEach(function (id) {
-        if (!shown(feed, id) && pending.indexOf(id) < 0) pending.push(id);
+      (change.inserted || []).concat(change.moved || []).forEach(function (id) {
+        if (!byId(feed, id) && pending.indexOf(id) < 0) pending.push(id);
       });
-      if (pending.length && !stale) {
-        button.textContent = pending.length === 1 ? "1 new article" : pending.length + " new articles";
-        button.hidden = false;
+      announce();
+      // a card shown here changed in place (a corrected headline): show it as it is now
+      var changed = (change.updated || []).filter(function (id) { return byId(feed, id); });
+      if (changed.length) {
+        freshCards(bar, 100).then(function (cards) {
+          cards.forEach(function (card) {
+            var old = byId(feed, card.getAttribute("data-id"));
+            if (!old || changed.indexOf(card.getAttribute("data-id")) < 0) return;
+            card.className = old.className;
+            old.parentNode.replaceChild(card, old);
+          });
+          refreshTimes(feed);
+        }).catch(function () {});
       }
     });
     source.addEventListener("feed.reload", function () {
@@ -93,24 +141,24 @@
     button.addEventListener("click", function () {
       if (stale) { location.reload(); return; }
       var wanted = pending.slice();
-      var url = new URL(bar.getAttribute("data-fragments"), location.href);
-      url.searchParams.set("limit", String(Math.min(Math.max(wanted.length, 20), 100)));
-      fetch(url, { headers: { Accept: "text/html" } }).then(function (response) {
-        return response.text();
-      }).then(function (html) {
-        var fresh = cardsIn(html).filter(function (card) {
-          return wanted.indexOf(card.getAttribute("data-id")) >= 0 && !shown(feed, card.getAttribute("data-id"));
-        });
-        fresh.reverse().forEach(function (card) {
+      freshCards(bar, wanted.length).then(function (cards) {
+        var inserted = [];
+        cards.forEach(function (card, index) {
+          var id = card.getAttribute("data-id");
+          if (wanted.indexOf(id) < 0 || byId(feed, id)) return;
+          var place = placeOf(feed, cards, index);
+          if (place === undefined) return; // older than what the page shows: "Show more" brings it
           card.classList.add("is-new");
-          card.classList.remove("card-lead");
-          feed.insertBefore(card, feed.firstChild);
+          feed.insertBefore(card, place);
+          inserted.push(card);
         });
+        // the lead is the newest card of a page as loaded; once cards arrive, all are alike
+        feed.querySelectorAll("li.card-lead").forEach(function (card) { card.classList.remove("card-lead"); });
         refreshTimes(feed);
         pending = pending.filter(function (id) { return wanted.indexOf(id) < 0; });
-        button.hidden = pending.length === 0;
-        if (fresh.length) { var link = fresh[fresh.length - 1].querySelector(".card-title a"); if (link) link.focus(); }
-      });
+        announce();
+        if (inserted.length) { var link = inserted[0].querySelector(".card-title a"); if (link) link.focus(); }
+      }).catch(function () { location.reload(); });
     });
   }
 
