@@ -52,6 +52,7 @@ def article_document(article: Article, content: Content) -> dict[str, Any]:
     doc["reading_time_minutes"] = reading_time_minutes(words=content.words, images=images)
     if not article.excerpt:
         doc["excerpt"] = fallback_excerpt(content.text)
+        doc["excerpt_derived"] = True  # the body's opening: a page shows it once, as the body
     return doc
 
 

@@ -22,6 +22,8 @@ import nh3
 
 from newsfeed_schemas.articles import Article
 
+from .reading_time import count_words
+
 __all__ = [
     "SANITIZED",
     "Content",
@@ -34,8 +36,9 @@ __all__ = [
     "text_of",
 ]
 
-SANITIZED = 1
-"""Version of the allow-list; a stored document carries it as `html_sanitized`."""
+SANITIZED = 2
+"""Version of the allow-list; a stored document carries it as `html_sanitized` (2: `srcset` URLs
+are checked like every other URL)."""
 
 _BODY_TAGS = nh3.ALLOWED_TAGS - {"area", "map", "nav", "center", "acronym", "strike", "tt"} | {
     "audio",
@@ -64,9 +67,25 @@ _BODY_ATTRIBUTES = {
 _REMOVED_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "object", "embed", "form", "select"}
 _SCHEMES = {"http", "https", "mailto", "tel"}
 
+_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def _srcset_urls_allowed(element: str, attribute: str, value: str) -> str | None:
+    """`srcset` holds URLs the sanitiser does not read as URLs: keep it only when every
+    candidate's URL is relative or of an allowed scheme (no `javascript:` image)."""
+    if attribute != "srcset":
+        return value
+    for candidate in value.split(","):
+        scheme = _SCHEME.match(candidate)
+        if scheme and scheme.group(1).lower() not in _SCHEMES:
+            return None
+    return value
+
+
 _body = nh3.Cleaner(
     tags=_BODY_TAGS,
     attributes=_BODY_ATTRIBUTES,
+    attribute_filter=_srcset_urls_allowed,
     clean_content_tags=_REMOVED_WITH_CONTENT,
     url_schemes=_SCHEMES,
     link_rel="noopener noreferrer",
@@ -116,7 +135,7 @@ def prepare(html: str | None, text: str | None, caption: str | None = None) -> C
         images = len(_IMAGE.findall(safe))
     else:
         safe, visible, images = None, " ".join((text or "").split()), 0
-    words = visible.count(" ") + 1 if visible else 0
+    words = count_words(visible)
     return Content(safe, visible, words, images, safe_caption)
 
 

@@ -188,6 +188,22 @@ async def test_text_no_page_can_show_and_a_time_without_offset_still_make_every_
     assert not any(ch in page.text for ch in "\x00\x08\x0b\x1f\ufffe")
 
 
+async def test_an_article_page_reads_in_its_own_language_and_says_its_opening_once(system: System) -> None:
+    body = "הממשלה אישרה את התקציב. " * 20
+    event = published("he1", title="התקציב אושר", language="he", text=body, html=None)
+    event["data"].pop("excerpt", None)
+    event["data"]["authors"] = [{"slug": "dana", "name": "דנה כהן"}]
+    assert (await system.publish(event)).status_code == 202
+    await system.caught_up()
+    document = (await system.http.get("/v1/articles/he1")).json()
+    assert document["excerpt_derived"] is True and document["excerpt"].startswith("הממשלה")
+    page = (await system.http.get("/articles/he1")).text
+    assert '<h1 dir="auto" lang="he">התקציב אושר</h1>' in page
+    assert '<div class="content" dir="auto" lang="he">' in page
+    assert 'class="standfirst"' not in page  # the derived excerpt is the body's opening: shown once
+    assert page.split("<body", 1)[1].count("הממשלה אישרה את התקציב.") == 20  # the head's description aside
+
+
 async def test_the_feeds_parse_and_follow_the_feed_order(system: System) -> None:
     response = await system.http.post(
         "/v1/events/batch", content=SAMPLE.read_bytes(), headers={"content-type": "application/x-ndjson"}
@@ -339,5 +355,5 @@ async def test_a_phone_sized_page_is_small_and_self_contained(system: System) ->
         assert static.status_code == 200 and "immutable" in static.headers["cache-control"]
     assert 'loading="lazy"' in page.text and 'width="' in page.text
     assert "Anna Petrova" in page.text and "More from Anna Petrova" in page.text
-    assert "<figcaption>" in page.text and "Illustration" in page.text and "white-space" not in page.text
+    assert '<figcaption dir="auto">' in page.text and "Illustration" in page.text and "white-space" not in page.text
     assert len(page.content) < 60_000

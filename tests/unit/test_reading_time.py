@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from newsfeed_readmodel.content import prepare, sanitize_body, text_of
-from newsfeed_readmodel.reading_time import image_seconds, reading_time_minutes
+from newsfeed_readmodel.reading_time import count_words, image_seconds, reading_time_minutes
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,19 @@ def test_plain_text(html: str, text: str) -> None:
 def test_text_is_used_when_there_is_no_html() -> None:
     assert prepare(None, "  one two\nthree ")[1:4] == ("one two three", 3, 0)
     assert prepare(None, None)[1:4] == ("", 0, 0)
+
+
+def test_chinese_and_japanese_count_each_character_as_a_word() -> None:
+    chinese = "欧洲央行周四维持利率不变。" * 500  # 6,000 Han characters, no spaces
+    assert count_words(chinese) == 6000
+    assert prepare(None, chinese).words == 6000
+    assert reading_time_minutes(words=count_words(chinese), images=0) == 22  # not "1 min read"
+    # kana count too; Latin words and numbers between them count once; punctuation alone not at all
+    assert count_words("東京で GDP が 2.5% 伸びた。") == 3 + 1 + 1 + 1 + 3
+    assert count_words("The ECB held rates — again.") == 6  # white space separates words elsewhere
+
+
+def test_a_srcset_of_another_scheme_is_removed() -> None:
+    assert sanitize_body('<img src="a.png" srcset="javascript:alert(1) 1x">') == '<img src="a.png">'
+    kept = '<img src="a.png" srcset="a.png 1x, https://cdn.example/b.png 2x">'
+    assert sanitize_body(kept) == kept
