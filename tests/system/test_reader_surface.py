@@ -204,6 +204,29 @@ async def test_an_article_page_reads_in_its_own_language_and_says_its_opening_on
     assert page.split("<body", 1)[1].count("הממשלה אישרה את התקציב.") == 20  # the head's description aside
 
 
+async def test_a_reader_who_follows_a_broken_link_lands_on_a_page(system: System) -> None:
+    await _seed(system, 1)
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    for path, status, heading in (
+        ("/nope", 404, "Page not found"),
+        ("/articles/", 404, "Page not found"),
+        ("/?cursor=zzz", 400, "This link is broken"),
+        ("/tag/world?cursor=%00", 400, "This link is broken"),
+        ("/tag/no%20spaces", 400, "This link is broken"),
+    ):
+        page = await system.http.get(path, headers=browser)
+        assert (page.status_code, page.headers["content-type"]) == (status, "text/html; charset=utf-8"), path
+        assert f"<h1>{heading}</h1>" in page.text and 'href="/"' in page.text, path
+    # a program asking for JSON still gets JSON
+    assert (await system.http.get("/nope")).json() == {"detail": "Not Found"}
+    assert (await system.http.get("/v1/feed?cursor=zzz", headers=browser)).status_code == 400
+    assert "detail" in (await system.http.get("/v1/feed?cursor=zzz", headers=browser)).json()
+    # a slug is lower-case: a capitalised tag or author address leads to its page
+    for path, target in (("/tag/World?cursor=x", "/tag/world?cursor=x"), ("/author/Anna", "/author/anna")):
+        moved = await system.http.get(path, headers=browser)
+        assert (moved.status_code, moved.headers["location"]) == (301, target)
+
+
 async def test_the_feeds_parse_and_follow_the_feed_order(system: System) -> None:
     response = await system.http.post(
         "/v1/events/batch", content=SAMPLE.read_bytes(), headers={"content-type": "application/x-ndjson"}

@@ -59,7 +59,8 @@ class ReadApi:
         )
         self.router = APIRouter()
         self.router.include_router(build_read_router(self.reader, policy, self.hub))
-        self.router.include_router(Pages(self.reader, settings).router)
+        self.pages = Pages(self.reader, settings)
+        self.router.include_router(self.pages.router)
         if asyncapi is not None:
             self.router.include_router(_asyncapi_router(asyncapi))
 
@@ -75,7 +76,7 @@ class ReadApi:
 
     def install(self, app: FastAPI) -> None:
         """Mount the routes, the static files and their error answers on `app`."""
-        install_read_error_handlers(app)
+        install_read_error_handlers(app, self.pages.error_page)
         app.add_middleware(HeadAsGet, endless=[LIVE_PATH])
         app.include_router(self.router)
         app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")

@@ -4,11 +4,19 @@ ReadModelError (newsfeed_readmodel.errors)
 ├── InvalidCursor, InvalidFeedName     400
 └── ArticleNotFound                    404
 ConflictingFilters                     400  (this module: tag and author given together)
+
+A browser (a request that accepts `text/html`, outside `/v1/`) gets these, and a 404 of a path
+no route serves, as a page of the site instead of JSON: a reader who follows a broken link
+should land on something with the site's navigation.
 """
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from collections.abc import Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException
 
 from newsfeed_readmodel.errors import ArticleNotFound, InvalidCursor, InvalidFeedName, ReadModelError
 from newsfeed_runtime.errors import HTTPProblem
@@ -16,7 +24,10 @@ from newsfeed_runtime.responses import JSON
 
 from .caching import article_key
 
-__all__ = ["ConflictingFilters", "install_read_error_handlers"]
+__all__ = ["ConflictingFilters", "ErrorPage", "install_read_error_handlers", "wants_a_page"]
+
+ErrorPage = Callable[[int], Response]
+"""Renders the site's error page with a status code."""
 
 _STATUS: dict[type[ReadModelError], int] = {InvalidCursor: 400, InvalidFeedName: 400, ArticleNotFound: 404}
 
@@ -28,10 +39,25 @@ class ConflictingFilters(HTTPProblem):
         super().__init__("filter by tag or by author, not both")
 
 
-def install_read_error_handlers(app: FastAPI) -> None:
+def wants_a_page(request: Request) -> bool:
+    """A browser asking for a page (not the JSON API, not a script's fetch of cards)."""
+    path = request.url.path
+    return "text/html" in request.headers.get("accept", "") and not path.startswith(("/v1/", "/fragments/"))
+
+
+def install_read_error_handlers(app: FastAPI, error_page: ErrorPage) -> None:
     @app.exception_handler(ReadModelError)
-    async def _read_model_error(_: Request, exc: ReadModelError) -> JSON:
+    async def _read_model_error(request: Request, exc: ReadModelError) -> Response:
+        status = _STATUS.get(type(exc), 400)
+        if wants_a_page(request):
+            return error_page(status)
         headers = None
         if isinstance(exc, ArticleNotFound):  # purged with the article when it is published
             headers = {"Cache-Control": "public, max-age=10, s-maxage=60", "Surrogate-Key": article_key(exc.key)}
-        return JSON({"detail": str(exc)}, status_code=_STATUS.get(type(exc), 400), headers=headers)
+        return JSON({"detail": str(exc)}, status_code=status, headers=headers)
+
+    @app.exception_handler(HTTPException)
+    async def _no_such_page(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404 and wants_a_page(request):
+            return error_page(404)
+        return await http_exception_handler(request, exc)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import orjson
 from fastapi import APIRouter, Query, Request
@@ -109,6 +109,11 @@ class Pages:
     def _render(self, template: str, **context: Any) -> bytes:
         return render(template, site=self._site(), **context)
 
+    def error_page(self, status: int) -> Response:
+        """The site's page for a link that leads nowhere (404) or is damaged (400)."""
+        body = self._render("not_found.html", alternates=[], status=status)
+        return Response(body, status_code=status, media_type=_HTML, headers={"Cache-Control": "no-store"})
+
     # The News Feed, of the site, a tag or an author.
 
     async def home(self, request: Request, cursor: Cursor = None, tag: Slug = None, author: Slug = None) -> Response:
@@ -119,11 +124,15 @@ class Pages:
         return await self._listing(request, Listing(ALL, "/"), cursor or None)
 
     async def tag_page(self, request: Request, slug: str, cursor: Cursor = None) -> Response:
+        if slug != slug.lower():  # a slug is lower-case: /tag/World is /tag/world
+            return _lower_case(request, "/tag/", slug)
         feed = tag_feed(slug)
         listing = Listing(feed, f"/tag/{slug}", await self._name_in(feed, "tags", slug), (("tag", slug),))
         return await self._listing(request, listing, cursor or None)
 
     async def author_page(self, request: Request, slug: str, cursor: Cursor = None) -> Response:
+        if slug != slug.lower():
+            return _lower_case(request, "/author/", slug)
         feed = author_feed(slug)
         listing = Listing(feed, f"/author/{slug}", await self._name_in(feed, "authors", slug), (("author", slug),))
         return await self._listing(request, listing, cursor or None)
@@ -245,3 +254,9 @@ class Pages:
         site = feeds.FeedSite(self.settings.site_name, base, self.settings.site_language, title, path, self_url)
         body = write(site, documents)
         return answer(request, body, media_type, etag, [*keys, *map(article_key, page.ids)], self.policy)
+
+
+def _lower_case(request: Request, base: str, slug: str) -> RedirectResponse:
+    """A permanent redirect to the page of the lower-case slug, the query kept."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"{base}{quote(slug.lower())}{query}", 301)
