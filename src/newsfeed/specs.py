@@ -60,7 +60,33 @@ def asyncapi_document(prefix: str = "newsfeed") -> dict[str, Any]:
             "see docs/downstream.md."
         ),
     )
-    return cast(dict[str, Any], spec.to_specification().to_jsonable())
+    return _as_entries(cast(dict[str, Any], spec.to_specification().to_jsonable()))
+
+
+_ENTRY_LAYOUT = (
+    "A Redis Stream entry with three fields: `data` (this payload as compact JSON), `type` (the "
+    "payload's type, to filter without parsing) and `subject` (the article id)."
+)
+
+_DEAD_LETTER_LAYOUT = (
+    "A Redis Stream entry: the failed entry's `data`, `type` and `subject` as they were, plus `error` "
+    "(why it failed), `source_id` (its id in the articles stream) and `failed_at` (milliseconds)."
+)
+
+
+def _as_entries(document: dict[str, Any]) -> dict[str, Any]:
+    """What FastStream cannot know of newsfeed's entries, written into its document: the indexer
+    reads the envelope the publisher appends (its handler takes raw entries, so FastStream shows
+    an empty payload), every message is an entry of `data`, `type` and `subject`, and entries
+    carry no correlation id."""
+    messages = document["components"]["messages"]
+    for name, message in messages.items():
+        message.pop("correlationId", None)
+        message["description"] = _DEAD_LETTER_LAYOUT if name.startswith("publish-dead-letters:") else _ENTRY_LAYOUT
+        if name.startswith("index-articles:"):
+            message["payload"] = messages["publish-articles:Message"]["payload"]
+    document["components"]["schemas"].pop("EmptyPayload", None)
+    return document
 
 
 def openapi_documents() -> dict[str, dict[str, Any]]:

@@ -18,6 +18,12 @@ def test_asyncapi_documents_every_stream_with_its_payload() -> None:
     schemas = document["components"]["schemas"]
     assert {"FeedChange", "RelatedChange"} <= set(schemas)
     assert any("ArticlePublished" in name for name in schemas)
+    # what the indexer reads is what the publisher appends; entries carry no correlation id
+    messages = document["components"]["messages"]
+    indexer_reads = next(m for name, m in messages.items() if name.startswith("index-articles:"))
+    assert indexer_reads["payload"] == messages["publish-articles:Message"]["payload"]
+    assert "EmptyPayload" not in schemas
+    assert all("correlationId" not in m and "`data`" in m["description"] for m in messages.values())
 
 
 async def test_api_app_serves_asyncapi() -> None:
