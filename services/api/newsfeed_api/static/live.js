@@ -7,7 +7,7 @@
 
   function relative(iso) {
     var seconds = (Date.now() - Date.parse(iso)) / 1000;
-    if (!isFinite(seconds)) return null;
+    if (!isFinite(seconds) || seconds < -60) return null; // dated ahead (a clock a minute off aside): its date
     if (seconds < 60) return "just now";
     if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
     if (seconds < 86400) { var h = Math.floor(seconds / 3600); return h + (h === 1 ? " hour ago" : " hours ago"); }
