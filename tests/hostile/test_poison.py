@@ -49,6 +49,8 @@ async def test_an_entry_with_thousands_of_fields_is_dead_lettered(system: System
         "&" * 1_000_000,  # one text node of references: quadratic in the sanitiser, so refused
         "<p>" + "<b>" * 20_000,
         '<img src="x" alt="' + "<" * 50_000 + '">',
+        '<iframe src="https://a.example/v"></iframe>' * 20_000,  # each embed read for its link
+        '<iframe src="' * 60_000,
     ],
 )
 async def test_hostile_html_is_refused_or_applied_quickly(system: System, html: str) -> None:

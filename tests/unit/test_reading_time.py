@@ -72,3 +72,18 @@ def test_a_srcset_of_another_scheme_is_removed() -> None:
     assert sanitize_body('<img src="a.png" srcset="javascript:alert(1) 1x">') == '<img src="a.png">'
     kept = '<img src="a.png" srcset="a.png 1x, https://cdn.example/b.png 2x">'
     assert sanitize_body(kept) == kept
+
+
+def test_an_embedded_frame_leaves_a_link_to_what_it_showed() -> None:
+    ghost_embed = (
+        '<figure class="kg-card kg-embed-card"><iframe width="560" src="https://www.youtube.com/embed/x?a=1&amp;b=2">'
+        "</iframe><figcaption>Watch the storm</figcaption></figure>"
+    )
+    assert sanitize_body(ghost_embed) == (
+        '<figure class="kg-card kg-embed-card"><p><a href="https://www.youtube.com/embed/x?a=1&amp;b=2" '
+        'rel="noopener noreferrer">View the embedded media on www.youtube.com</a></p>'
+        "<figcaption>Watch the storm</figcaption></figure>"
+    )
+    # no link for what is no http(s) URL; text before the frame is kept as it was
+    for frame in ('<iframe src="javascript:alert(1)"></iframe>', "<IFRAME SRC='http://[::1'></IFRAME>", "<iframe></iframe>"):
+        assert sanitize_body("İstanbul" + frame + "<p>after</p>") == "İstanbul<p>after</p>"
