@@ -73,3 +73,14 @@ def test_odd_timestamps_are_refused_not_crashing(stamp: str) -> None:
 
 def test_open_without_token_or_secret() -> None:
     assert Authenticator(PublisherSettings(dev=True)).before_body({}, Scheme.STANDARD) is True
+
+
+@pytest.mark.parametrize(
+    ("configured", "other_route"),
+    [({"ghost_secret": "g-secret"}, Scheme.STANDARD), ({"webhook_secret": "whsec_" + "a" * 32}, Scheme.GHOST)],
+)
+def test_one_secret_alone_leaves_no_route_open(configured: dict[str, str], other_route: Scheme) -> None:
+    # a newsroom that sets only Ghost's secret must not leave /v1/events open to anyone
+    auth = Authenticator(PublisherSettings(**configured))
+    with pytest.raises(Unauthorized):
+        auth.before_body({}, other_route)

@@ -6,7 +6,10 @@ signature covers the body, so a signed request's body is read (within its size l
 and then checked. Every comparison is constant-time; no secret is ever logged.
 
 With no token and no secret configured the publisher is open: `newsfeed publisher`
-refuses to start so unless in development mode (`NEWSFEED_DEV`, as `newsfeed up` is).
+refuses to start so unless in development mode (`NEWSFEED_DEV`, as `newsfeed up` is). Once
+any credential is configured every route needs one: a route whose signature has no secret
+(the generic routes with only Ghost's secret set, Ghost's route with only the Standard
+Webhooks secret) takes a bearer token or nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Authenticator:
         self.ghost_secret = settings.ghost_secret.get_secret_value() if settings.ghost_secret else None
         self.tolerance_s = settings.signature_tolerance_s
         self.clock = clock
+        self.open = not self.tokens and self.webhook_key is None and self.ghost_secret is None
 
     def _secret_for(self, scheme: Scheme) -> object | None:
         return self.webhook_key if scheme is Scheme.STANDARD else self.ghost_secret
@@ -53,7 +57,7 @@ class Authenticator:
     def before_body(self, headers: Mapping[str, str], scheme: Scheme) -> bool:
         """True: allowed (open, or a valid bearer token). False: a signature must be checked
         against the body (`after_body`). Raises `Unauthorized` when neither can succeed."""
-        if not self.tokens and self._secret_for(scheme) is None:
+        if self.open:
             return True
         if "authorization" in headers:
             if self._bearer(headers):
