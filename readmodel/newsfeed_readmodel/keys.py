@@ -19,6 +19,7 @@
 | `{p}:rebuild:{token}:...`    | any    | a rebuild's fresh copies of the keys above (`scratch`), renamed over them |
 | `{p}:probe:{consumer}`       | string | a replica's write probe: does Redis accept writes? (expires) |
 | `{p}:versions`               | hash   | `feed:{name}`, `related:{id}`: counters bumped on change (HTTP ETags) |
+| `{p}:replicated`             | string | set once a publisher saw a replica: acknowledge what one holds |
 
 `{p}` is the site's prefix in braces, `{newsfeed}` by default: a Redis Cluster hash tag, so every
 key of one site lives in one hash slot and every script of a site runs on one node.
@@ -79,6 +80,10 @@ class Keys:
     @property
     def versions(self) -> str:
         return f"{self.root}:versions"
+
+    @property
+    def replicated(self) -> str:
+        return f"{self.root}:replicated"
 
     def probe(self, consumer: str) -> str:
         return f"{self.root}:probe:{consumer}"

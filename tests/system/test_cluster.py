@@ -93,3 +93,24 @@ async def test_kill_of_the_sites_master_loses_no_acknowledged_event(local_cluste
 
         shown = await eventually(feed, until=lambda ids: set(accepted) <= set(ids), timeout=120)
         assert set(accepted) <= set(shown)
+
+
+@pytest.mark.timeout(300)
+async def test_a_publisher_started_while_its_master_has_no_replica_acknowledges_nothing(
+    local_cluster: LocalCluster,
+) -> None:
+    (site,) = sites_on_distinct_masters(local_cluster, 1)
+    async with running_system(local_cluster.url, site) as system:  # sees the master's replica
+        assert (await system.publish(story(f"{site}-before", "Peace talks open", TALKS))).status_code == 202
+    master = local_cluster.master_of_slot(key_slot(key_root(site).encode()))
+    local_cluster.kill(master)
+    await asyncio.to_thread(local_cluster.wait_failover, master)
+    try:
+        # restarted now, the publisher finds the promoted replica alone: a second failure would
+        # lose what it acknowledged, so it acknowledges nothing until a replica holds it
+        async with running_system(local_cluster.url, site, publisher={"replica_timeout_ms": 300}) as system:
+            answer = await system.publish(story(f"{site}-during", "Ceasefire talks", CEASEFIRE))
+            assert answer.status_code == 503, answer.text
+            assert "retry-after" in answer.headers
+    finally:
+        await asyncio.to_thread(local_cluster.restart, master)

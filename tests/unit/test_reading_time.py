@@ -85,5 +85,6 @@ def test_an_embedded_frame_leaves_a_link_to_what_it_showed() -> None:
         "<figcaption>Watch the storm</figcaption></figure>"
     )
     # no link for what is no http(s) URL; text before the frame is kept as it was
-    for frame in ('<iframe src="javascript:alert(1)"></iframe>', "<IFRAME SRC='http://[::1'></IFRAME>", "<iframe></iframe>"):
+    frames = ('<iframe src="javascript:alert(1)"></iframe>', "<IFRAME SRC='http://[::1'></IFRAME>", "<iframe></iframe>")
+    for frame in frames:
         assert sanitize_body("İstanbul" + frame + "<p>after</p>") == "İstanbul<p>after</p>"

@@ -62,7 +62,7 @@ class EventIntake:
         keys = Keys(self.settings.prefix)
         acks = self.settings.replica_acks
         if acks is None:
-            acks = min(1, await _replicas_of(redis, keys.streams.articles))
+            acks = await _replica_acks(redis, keys)
         self._log = EventLog(
             redis,
             keys,
@@ -135,6 +135,20 @@ def document_request_bodies(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def _replica_acks(redis: Any, keys: Keys) -> int:
+    """1 when the site's Redis has a replica now or was ever seen with one, else 0.
+
+    Seen now, it is remembered in the site's Redis (`Keys.replicated`, replicated like every
+    write): a publisher restarted after a failover, while the promoted replica has no replica of
+    its own yet, still waits for one (503) instead of acknowledging what a second failure would
+    lose. `NEWSFEED_REPLICA_ACKS=0` is the operator's way to run without replicas for good.
+    """
+    if await _replicas_of(redis, keys.streams.articles) > 0:
+        await redis.set(keys.replicated, b"1")
+        return 1
+    return 1 if await redis.exists(keys.replicated) else 0
 
 
 async def _replicas_of(redis: Any, key: str) -> int:
