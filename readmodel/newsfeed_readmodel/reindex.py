@@ -100,7 +100,7 @@ async def _attempt(redis: Redis, keys: Keys, progress: Progress) -> int:
             for source, target in ((fresh.live, keys.live), (fresh.cards, keys.cards)):
                 watcher.delete(target)
                 if built.live:
-                    watcher.rename(source, target)
+                    _rename(watcher, source, target)
             for article_key, fields in built.record_updates.items():
                 watcher.hset(article_key, mapping=cast(dict[Any, Any], fields))
             for name in built.feeds | _names(old_feeds, keys.feed("")):
@@ -113,6 +113,12 @@ async def _attempt(redis: Redis, keys: Keys, progress: Progress) -> int:
                 await redis.delete(*leftovers)
 
 
+def _rename(pipe: Any, source: str, target: str) -> None:
+    """RENAME within the transaction; sent as a plain command because redis-py refuses `rename`
+    in a Redis Cluster pipeline (it cannot know both keys share a slot; a site's keys do)."""
+    pipe.execute_command("RENAME", source, target)
+
+
 def _names(feed_keys: list[bytes], prefix: str) -> set[str]:
     return {key.decode().removeprefix(prefix) for key in feed_keys}
 
@@ -122,7 +128,7 @@ def _switch(
 ) -> None:
     """Rename each freshly built key over the live one; delete live keys that were not rebuilt."""
     for name in names:
-        pipe.rename(fresh(name), live(name))
+        _rename(pipe, fresh(name), live(name))
     rebuilt = {live(name) for name in names}
     for old in old_keys:
         if old.decode() not in rebuilt:

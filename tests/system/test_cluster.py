@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -114,3 +116,24 @@ async def test_a_publisher_started_while_its_master_has_no_replica_acknowledges_
             assert "retry-after" in answer.headers
     finally:
         await asyncio.to_thread(local_cluster.restart, master)
+
+
+async def test_reindex_rebuilds_a_sites_feeds_and_related_lists_on_a_cluster(local_cluster: LocalCluster) -> None:
+    site = sites_on_distinct_masters(local_cluster, 2)[1]
+    async with running_system(local_cluster.url, site) as system:
+        await publish_site(system, site)
+        before = await system.feed_ids()
+        client = cluster_client(local_cluster)
+        try:
+            await client.delete(f"{key_root(site)}:feed:all")  # as a model an older version left
+        finally:
+            await client.aclose()
+        assert await system.feed_ids() == []
+        command = [sys.executable, "-m", "newsfeed", "reindex", "--related", "--redis-url", local_cluster.url]
+        done = await asyncio.to_thread(
+            subprocess.run, [*command, "--prefix", site], capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert await system.feed_ids() == before
+        related = (await system.http.get(f"/v1/articles/{site}-lavrov/related")).json()["items"]
+        assert {card["id"] for card in related[:2]} == {f"{site}-talks", f"{site}-ceasefire"}
