@@ -21,7 +21,7 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-__all__ = ["OUTAGE_ERRORS", "connect", "is_cluster", "is_outage"]
+__all__ = ["OUTAGE_ERRORS", "connect", "is_cluster", "is_outage", "site_answers"]
 
 log = logging.getLogger("newsfeed.redis")
 
@@ -37,6 +37,7 @@ OUTAGE_ERRORS: tuple[type[Exception], ...] = (
     redis_errors.SlotNotCoveredError,
     redis_errors.MovedError,  # a cluster slot moving (resharding, failover): retry once the client
     redis_errors.AskError,  # has learnt where it went
+    redis_errors.RedisClusterUnreachableError,  # no node of the cluster answers (yet)
     OSError,
 )
 
@@ -107,3 +108,10 @@ def _cluster_client(url: str, read_timeout_s: float | None) -> RedisCluster:
         socket_timeout=read_timeout_s if read_timeout_s is not None else 30.0,
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=3),
     )
+
+
+async def site_answers(redis: Redis, key: str) -> bool:
+    """Whether the Redis serving `key` answers: readiness asks the site's own node (on a cluster,
+    the primary of the site's slot), where a PING would reach whichever node the client picks."""
+    await redis.exists(key)
+    return True

@@ -44,3 +44,17 @@ async def test_a_wrong_request_is_not_an_outage(redis_client: Redis, prefix: str
     with pytest.raises(ResponseError) as raised:
         await redis_client.xadd(f"{prefix}:text", {"a": "b"})  # WRONGTYPE
     assert not is_outage(raised.value)
+
+
+async def test_a_cluster_none_of_whose_nodes_answers_is_an_outage() -> None:
+    # what a replica, the publisher and the operator commands meet when the startup node is down
+    from newsfeed.embedded import free_port
+    from newsfeed_runtime.redis import connect
+
+    client = connect(f"redis://127.0.0.1:{free_port()}", cluster=True)
+    try:
+        with pytest.raises(Exception) as raised:
+            await client.exists("{site}:articles")
+        assert is_outage(raised.value), repr(raised.value)
+    finally:
+        await client.aclose()

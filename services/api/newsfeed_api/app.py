@@ -17,7 +17,7 @@ from newsfeed_runtime.apps import service_app
 from newsfeed_runtime.errors import UNAVAILABLE_READ
 from newsfeed_runtime.health import health_router
 from newsfeed_runtime.metrics import stats_refresher
-from newsfeed_runtime.redis import connect
+from newsfeed_runtime.redis import connect, site_answers
 from newsfeed_runtime.responses import JSON
 
 from .caching import CachePolicy
@@ -65,7 +65,7 @@ class ReadApi:
             self.router.include_router(_asyncapi_router(asyncapi))
 
     async def ready(self) -> bool:
-        return bool(await self.redis.ping())
+        return await site_answers(self.redis, self.hub.stream)
 
     async def stop(self) -> None:
         await self.hub.stop()

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from newsfeed_readmodel.keys import Keys
 from newsfeed_readmodel.writer import ReadModelWriter
-from newsfeed_runtime.redis import connect, is_outage
+from newsfeed_runtime.redis import connect, is_outage, site_answers
 
 from .applier import Applier
 from .consumer import FetchOutageAsWarning, register_consumer
@@ -93,7 +93,7 @@ class Replica:
 
     async def ready(self) -> bool:
         """Consuming, and Redis answers."""
-        return self.started and bool(await self.redis.ping())
+        return self.started and await site_answers(self.redis, self.keys.streams.articles)
 
     async def _drain_own_pending(self) -> bool:
         """Finish what this consumer name held before a restart, before reading new entries.

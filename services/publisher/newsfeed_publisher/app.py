@@ -16,6 +16,7 @@ from newsfeed_readmodel.event_log import EventLog
 from newsfeed_readmodel.keys import Keys
 from newsfeed_runtime.apps import service_app
 from newsfeed_runtime.health import health_router
+from newsfeed_runtime.redis import site_answers
 from newsfeed_schemas.events import event_adapter
 
 from .errors import UNAVAILABLE
@@ -78,7 +79,8 @@ class EventIntake:
         await self.broker.stop()
 
     async def ready(self) -> bool:
-        return bool(await self.event_log().redis.ping())
+        events = self.event_log()
+        return await site_answers(events.redis, events.keys.streams.articles)
 
 
 def build_app(settings: PublisherSettings) -> FastAPI:
