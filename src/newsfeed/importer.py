@@ -30,7 +30,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from newsfeed_publisher.ghost import envelope_from_post
+from newsfeed_publisher.ghost import envelope_from_post, ghost_event_id
 
 __all__ = [
     "ImportFailed",
@@ -98,7 +98,7 @@ def ghost_export_envelopes(export: dict[str, Any]) -> tuple[list[dict[str, Any]]
             "tags": [tag for _, tag in sorted(post_tags[post["id"]], key=lambda pair: pair[0])],
             "authors": [user for _, user in sorted(post_authors[post["id"]], key=lambda pair: pair[0])],
         }
-        event_id = f"ghost:import:{post['id']}:{post.get('updated_at')}"
+        event_id = ghost_event_id("import", post)
         envelopes.append(envelope_from_post(joined, "article.published", event_id=event_id))
     envelopes.sort(key=lambda e: (str(e["data"].get("published_at")), e["subject"]))
     return envelopes, skipped

@@ -31,6 +31,7 @@ __all__ = [
     "article_from_post",
     "envelope_from_post",
     "envelope_from_webhook",
+    "ghost_event_id",
     "in_ghost_terms",
     "sign",
     "signature_is_valid",
@@ -91,7 +92,9 @@ def article_from_post(post: dict[str, Any]) -> dict[str, Any]:
         "revision": _millis(post.get("updated_at")),
         "slug": post.get("slug"),
         "title": post.get("title"),
-        "excerpt": post.get("custom_excerpt") or post.get("excerpt"),
+        # Ghost's `excerpt` is its own cut of the text when no custom one was written: newsfeed
+        # derives that itself (and knows it is the body's opening, `excerpt_derived`)
+        "excerpt": post.get("custom_excerpt"),
         "html": post.get("html"),
         "text": post.get("plaintext"),
         "published_at": post.get("published_at"),
@@ -176,8 +179,30 @@ def envelope_from_webhook(event: str, body: Any) -> dict[str, Any] | None:
     post = (current or previous) if event == "post.deleted" else current
     if not post:
         raise MalformedWebhook('expected Ghost\'s webhook body {"post": {"current": {...}}} with the post in it')
-    event_id = f"ghost:{event}:{post.get('id')}:{post.get('updated_at')}"
-    return envelope_from_post(post, _EVENT_TYPES[event], event_id=event_id)
+    _check_matches(event, current)
+    return envelope_from_post(post, _EVENT_TYPES[event], event_id=ghost_event_id(event, post))
+
+
+def ghost_event_id(event: str, post: dict[str, Any]) -> str:
+    """(event, post id, updated_at in milliseconds): a retry is a duplicate, a later edit is new.
+    A time Ghost writes with a space ("2025-03-03 10:05:12") gives the same id as with a "T"; one
+    that is no time is digested, so the error names `updated_at`, not the event id."""
+    updated = post.get("updated_at")
+    stamp = _millis(updated)
+    stamp_text = str(stamp) if stamp is not None else hashlib.sha256(repr(updated).encode()).hexdigest()[:16]
+    return f"ghost:{event}:{post.get('id')}:{stamp_text}"
+
+
+def _check_matches(event: str, current: dict[str, Any]) -> None:
+    """A body must be of its event: Ghost signs the body, not the URL, so a signed body of a
+    published post sent to the delete URL would otherwise delete it for good."""
+    published = current.get("status") == "published"
+    if event == "post.deleted" and current:
+        raise MalformedWebhook("a post.deleted webhook has an empty 'current' (Ghost's body of a deleted post)")
+    if event == "post.unpublished" and published:
+        raise MalformedWebhook("a post.unpublished webhook's post is no longer published ('current.status')")
+    if event in ("post.published", "post.published.edited") and not published:
+        raise MalformedWebhook(f"a {event} webhook's post is published ('current.status': 'published')")
 
 
 # Article field -> the Ghost post field it comes from (see `article_from_post`).
