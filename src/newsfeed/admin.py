@@ -173,6 +173,10 @@ def import_command(
     ] = None,
     token: Annotated[str | None, typer.Option(envvar="NEWSFEED_PUBLISHER_TOKEN")] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=5000)] = 500,
+    ghost_url: Annotated[
+        str | None,
+        typer.Option(help="A Ghost export's site address, for its __GHOST_URL__ (images, avatars, post links)."),
+    ] = None,
 ) -> None:
     """Backfill: post a file through the batch endpoint, resumable. Exit 1 when items were refused, 2 on failure."""
     from .importer import ImportFailed, import_file
@@ -180,7 +184,7 @@ def import_command(
     running = find_running_up()
     base_url = url or (running.http_url if running else None) or "http://127.0.0.1:8000"
     try:
-        summary = import_file(file, base_url, token=token, batch_size=batch_size)
+        summary = import_file(file, base_url, token=token, batch_size=batch_size, ghost_url=ghost_url)
     except ImportFailed as exc:
         console.print(f"[red]import stopped:[/] {exc} (run it again to resume)")
         raise typer.Exit(2) from None

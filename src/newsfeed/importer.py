@@ -73,8 +73,13 @@ class ImportSummary:
     refusals: list[Refusal] = field(default_factory=list)
 
 
-def ghost_export_envelopes(export: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    """The envelopes of a Ghost export's published posts, oldest first, and how many posts were skipped."""
+GHOST_URL = b"__GHOST_URL__"
+"""How a Ghost export writes its site's own address (its images, its avatars, its links)."""
+
+
+def ghost_export_envelopes(export: dict[str, Any], ghost_url: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The envelopes of a Ghost export's published posts, oldest first, and how many posts were
+    skipped. With `ghost_url`, a post without a `url` gets Ghost's default one (`{ghost_url}/{slug}/`)."""
     data = export["db"][0]["data"]
     tags = {t["id"]: t for t in data.get("tags", [])}
     users = {u["id"]: u for u in data.get("users", [])}
@@ -98,15 +103,18 @@ def ghost_export_envelopes(export: dict[str, Any]) -> tuple[list[dict[str, Any]]
             "tags": [tag for _, tag in sorted(post_tags[post["id"]], key=lambda pair: pair[0])],
             "authors": [user for _, user in sorted(post_authors[post["id"]], key=lambda pair: pair[0])],
         }
+        if ghost_url and not joined.get("url") and joined.get("slug"):
+            joined["url"] = f"{ghost_url}/{joined['slug']}/"
         event_id = ghost_event_id("import", post)
         envelopes.append(envelope_from_post(joined, "article.published", event_id=event_id))
     envelopes.sort(key=lambda e: (str(e["data"].get("published_at")), e["subject"]))
     return envelopes, skipped
 
 
-def read_items(path: Path) -> tuple[list[ImportItem], int]:
+def read_items(path: Path, ghost_url: str | None = None) -> tuple[list[ImportItem], int]:
     """The items to post from FILE (a Ghost export, a JSON array of envelopes or NDJSON), and the
-    count of skipped posts."""
+    count of skipped posts. A Ghost export that writes its address as `__GHOST_URL__` needs
+    `ghost_url` (the Ghost site's address), which takes its place."""
     raw = path.read_bytes()
     if raw.lstrip()[:1] == b"{":
         try:
@@ -114,8 +122,18 @@ def read_items(path: Path) -> tuple[list[ImportItem], int]:
         except orjson.JSONDecodeError:
             document = None
         if isinstance(document, dict) and "db" in document:
+            site = ghost_url.rstrip("/") if ghost_url else None
+            if site and not site.startswith(("https://", "http://")):
+                raise ImportFailed(f"--ghost-url must be the Ghost site's http:// or https:// address, not {site!r}")
+            if GHOST_URL in raw:
+                if not site:
+                    raise ImportFailed(
+                        f"{path} writes its Ghost site's address as __GHOST_URL__ (its images, avatars and links):"
+                        " give that address with --ghost-url https://your-ghost-site"
+                    )
+                document = orjson.loads(raw.replace(GHOST_URL, orjson.dumps(site)[1:-1]))
             try:
-                envelopes, skipped = ghost_export_envelopes(document)
+                envelopes, skipped = ghost_export_envelopes(document, site)
             except (KeyError, IndexError, TypeError, AttributeError) as exc:
                 raise ImportFailed(f"{path} has a 'db' but is no Ghost export ({type(exc).__name__}: {exc})") from None
             items = [ImportItem(_post_name(envelope), orjson.dumps(envelope)) for envelope in envelopes]
@@ -202,9 +220,10 @@ def import_file(
     state_file: Path | None = None,
     max_request_bytes: int = 8 * 1024 * 1024,
     sleep: Callable[[float], None] = time.sleep,
+    ghost_url: str | None = None,
 ) -> ImportSummary:
     """Post FILE's items in batches; resume from `state_file` (default FILE + '.import-state')."""
-    items, skipped = read_items(path)
+    items, skipped = read_items(path, ghost_url)
     state_file = state_file or path.with_name(path.name + ".import-state")
     state = _load_state(state_file, path, hashlib.sha256(path.read_bytes()).hexdigest())
     saved = dict(state["summary"])

@@ -138,3 +138,29 @@ async def test_a_json_array_of_envelopes_imports_as_the_batch_endpoint_takes_it(
     assert [r.where for r in summary.refusals] == ["item 3"]
     await system.caught_up()
     assert await system.feed_ids() == ["j2", "j1", "j0"]
+
+
+async def test_a_ghost_export_that_writes_its_address_as_a_placeholder_takes_it_from_ghost_url(
+    system: System, tmp_path: Path
+) -> None:
+    # Ghost 4 and 5 write uploaded images and avatars as __GHOST_URL__/content/images/...
+    export = ghost_export(2, drafts=0)
+    data = export["db"][0]["data"]
+    data["posts"][0]["feature_image"] = "__GHOST_URL__/content/images/2024/01/storm.jpg"
+    data["posts"][0]["html"] = '<p>Body.</p><img src="__GHOST_URL__/content/images/2024/01/map.png">'
+    data["users"][0]["profile_image"] = "__GHOST_URL__/content/images/anna.jpg"
+    path = tmp_path / "ghost.json"
+    path.write_bytes(orjson.dumps(export))
+    with pytest.raises(ImportFailed, match="--ghost-url"):
+        read_items(path)
+    base_url = str(system.http.base_url)
+    summary = await asyncio.to_thread(
+        lambda: import_file(path, base_url, batch_size=10, progress=False, ghost_url="https://blog.example.com/")
+    )
+    assert (summary.accepted, summary.refused) == (2, 0), summary.refusals
+    await system.caught_up()
+    article = (await system.http.get(f"/v1/articles/{0:024x}")).json()
+    assert article["feature_image"]["url"] == "https://blog.example.com/content/images/2024/01/storm.jpg"
+    assert 'src="https://blog.example.com/content/images/2024/01/map.png"' in article["html"]
+    assert article["authors"][0]["profile_image"] == "https://blog.example.com/content/images/anna.jpg"
+    assert article["url"] == "https://blog.example.com/post-0/"  # Ghost's default permalink
