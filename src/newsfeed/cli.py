@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
 from fastapi import FastAPI
+from pydantic import ValidationError
 from rich.console import Console
 
 from newsfeed_runtime.logs import configure_logging
@@ -50,8 +52,23 @@ Consumer = Annotated[
 ]
 
 
+SettingsT = TypeVar("SettingsT")
+
+
 def _given(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
+
+
+def _settings_or_exit(factory: Callable[..., SettingsT], **values: Any) -> SettingsT:
+    """Settings from flags and the environment, or one line per wrong setting and exit 2."""
+    try:
+        return factory(**values)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            console.print(f"[red]refusing to start:[/] {where}: {message}")
+        raise typer.Exit(2) from None
 
 
 def _serve(asgi: FastAPI, host: str, port: int, *, access_log: bool = True) -> None:
@@ -100,7 +117,7 @@ def up(
             console.print(f"[green]embedded Redis[/] at {redis_url}, data in {embedded.data_dir}")
         common = _given(redis_url=redis_url, prefix=prefix)
         secrets = _given(publisher_token=publisher_token, webhook_secret=webhook_secret, ghost_secret=ghost_secret)
-        publisher_settings = PublisherSettings(**common, **secrets, dev=True)
+        publisher_settings = _settings_or_exit(PublisherSettings, **common, **secrets, dev=True)
         indexer_settings = IndexerSettings(**common)
         base = f"http://{host}:{port}"
         workspace.record(redis_url, indexer_settings.prefix, base)
@@ -136,7 +153,8 @@ def publisher(
     from newsfeed_publisher.settings import PublisherSettings
 
     _logging()
-    settings = PublisherSettings(
+    settings = _settings_or_exit(
+        PublisherSettings,
         **_given(
             redis_url=redis_url,
             prefix=prefix,

@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from newsfeed_publisher.ghost import envelope_from_post, ghost_event_id
+from newsfeed_publisher.validation import BOM
 
 __all__ = [
     "ImportFailed",
@@ -115,7 +116,7 @@ def read_items(path: Path, ghost_url: str | None = None) -> tuple[list[ImportIte
     """The items to post from FILE (a Ghost export, a JSON array of envelopes or NDJSON), and the
     count of skipped posts. A Ghost export that writes its address as `__GHOST_URL__` needs
     `ghost_url` (the Ghost site's address), which takes its place."""
-    raw = path.read_bytes()
+    raw = path.read_bytes().removeprefix(BOM)
     if raw.lstrip()[:1] == b"{":
         try:
             document = orjson.loads(raw)

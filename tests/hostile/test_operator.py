@@ -128,6 +128,14 @@ def test_the_publisher_refuses_to_start_without_a_credential(tmp_path: Path) -> 
     assert "Traceback" not in done.stdout + done.stderr
 
 
+def test_a_webhook_secret_that_cannot_be_one_stops_the_publisher_in_one_line(tmp_path: Path) -> None:
+    args = ("publisher", "--port", str(free_port()), "--redis-url", "redis://127.0.0.1:1/0")
+    done = _newsfeed(*args, "--webhook-secret", "whsec_not*base64!", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "webhook_secret: a whsec_ secret must be base64" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+
+
 def test_operator_commands_say_when_redis_is_unreachable(tmp_path: Path) -> None:
     done = _newsfeed("dead", "list", "--redis-url", f"redis://127.0.0.1:{free_port()}/0", cwd=tmp_path)
     assert done.returncode == 2

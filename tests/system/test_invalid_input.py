@@ -33,6 +33,18 @@ async def test_invalid_json_is_a_422_with_errors(system: System, body: bytes, lo
     assert await _stream_length(system) == 0
 
 
+async def test_a_body_that_begins_with_a_byte_order_mark_is_read(system: System) -> None:
+    # Windows tools write UTF-8 with a BOM first; JSON readers may ignore it (RFC 8259)
+    bom = b"\xef\xbb\xbf"
+    one = await system.http.post(
+        "/v1/events", content=bom + orjson.dumps(published("bom-1")), headers={"content-type": "application/json"}
+    )
+    assert one.status_code == 202, one.text
+    lines = bom + orjson.dumps(published("bom-2")) + b"\n" + orjson.dumps(published("bom-3"))
+    batch = await system.http.post("/v1/events/batch", content=lines, headers={"content-type": "application/x-ndjson"})
+    assert batch.json()["accepted"] == 2
+
+
 async def test_wrong_types_and_missing_title_list_each_bad_field(system: System) -> None:
     event = published("bad")
     del event["data"]["title"]

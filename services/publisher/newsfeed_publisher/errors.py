@@ -85,8 +85,9 @@ class PayloadTooLarge(PublisherError):
     status = 413
     headers = _CLOSE
 
-    def __init__(self, what: str, limit: int, unit: str = "bytes") -> None:
-        super().__init__(f"{what} exceeds the limit of {limit} {unit}; nothing was written")
+    def __init__(self, what: str, limit: int, unit: str = "bytes", *, setting: str | None = None) -> None:
+        raise_it = f" (the setting {setting} raises it)" if setting else ""
+        super().__init__(f"{what} exceeds the limit of {limit} {unit}{raise_it}; nothing was written")
         self.limit = limit
 
 

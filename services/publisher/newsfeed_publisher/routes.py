@@ -113,7 +113,8 @@ def build_router(settings: PublisherSettings, event_log: Callable[[], EventLog])
             if envelope is None:
                 return JSON({"ignored": True, "event": event}, 200)
             if len(orjson.dumps(envelope)) > settings.max_event_bytes:
-                raise PayloadTooLarge("the post", settings.max_event_bytes)
+                what = "the post as one event (its html and plaintext together)"
+                raise PayloadTooLarge(what, settings.max_event_bytes, setting="NEWSFEED_MAX_EVENT_BYTES")
             checked = check_item(envelope, limits)
             if isinstance(checked, Refused):
                 raise InvalidEvents(ghost.in_ghost_terms(checked.errors, event))

@@ -7,12 +7,12 @@ bounds the indexer applies with, so that everything accepted can be applied.
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from newsfeed_runtime.settings import RedisSettings
 from newsfeed_schemas.limits import CEILINGS, DEFAULT_LIMITS, Limits
 
-from .signatures import TOLERANCE_S
+from .signatures import TOLERANCE_S, secret_key
 
 __all__ = ["PublisherSettings"]
 
@@ -70,6 +70,13 @@ class PublisherSettings(RedisSettings):
 
     def has_credentials(self) -> bool:
         return bool(self.tokens() or self.webhook_secret or self.ghost_secret)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _usable_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            secret_key(value.get_secret_value())  # a whsec_ secret that is no base64 is refused at start
+        return value
 
     def limits(self) -> Limits:
         return Limits(**{name: getattr(self, name) for name in Limits.__dataclass_fields__})

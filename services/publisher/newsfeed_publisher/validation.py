@@ -17,7 +17,7 @@ from newsfeed_schemas.limits import Limits
 
 from .errors import InvalidEvents, PayloadTooLarge
 
-__all__ = ["Refused", "check_item", "decode_json", "parse_one", "split_batch"]
+__all__ = ["BOM", "Refused", "check_item", "decode_json", "parse_one", "split_batch"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +28,13 @@ class Refused:
     errors: list[FieldError]
 
 
+BOM = b"\xef\xbb\xbf"
+"""UTF-8's byte order mark, which Windows tools put first: JSON readers may ignore it (RFC 8259), so newsfeed does."""
+
+
 def decode_json(raw: bytes, where: str = "the body") -> Any:
     try:
-        return orjson.loads(raw)
+        return orjson.loads(raw.removeprefix(BOM))
     except orjson.JSONDecodeError as exc:
         raise InvalidEvents([_json_error(where, exc)]) from None
 
@@ -62,6 +66,7 @@ def check_item(item: Any, limits: Limits) -> ArticleEvent | Refused:
 def split_batch(body: bytes, media_type: str, limits: Limits, max_items: int) -> list[Any]:
     """The items of a JSON array or NDJSON body, decoded; an item that is too large or not
     JSON becomes a `Refused` in its place, so the others still go through."""
+    body = body.removeprefix(BOM)
     if media_type not in ("application/x-ndjson", "application/jsonl") and body.lstrip()[:1] == b"[":
         items = decode_json(body)
         if not isinstance(items, list):
