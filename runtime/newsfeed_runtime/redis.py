@@ -13,15 +13,16 @@ from __future__ import annotations
 import logging
 from functools import cache
 from typing import cast
+from urllib.parse import urlsplit
 
 import redis as sync_redis
 from redis import exceptions as redis_errors
 from redis.asyncio import Redis
-from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-__all__ = ["OUTAGE_ERRORS", "connect", "is_cluster", "is_outage", "site_answers"]
+__all__ = ["OUTAGE_ERRORS", "connect", "is_cluster", "is_outage", "seed_urls", "site_answers"]
 
 log = logging.getLogger("newsfeed.redis")
 
@@ -68,6 +69,8 @@ def is_cluster(url: str) -> bool:
     A Redis that cannot be reached is taken for a single node (and said so in the log): set
     `NEWSFEED_REDIS_CLUSTER=true` where a cluster may be down while its clients start.
     """
+    if len(seed_urls(url)) > 1:  # several addresses: the nodes of one cluster
+        return True
     try:
         with sync_redis.Redis.from_url(url, socket_connect_timeout=2.0, socket_timeout=2.0) as client:
             return bool(client.info("cluster").get("cluster_enabled"))
@@ -102,8 +105,10 @@ def connect(url: str, *, read_timeout_s: float | None = 5.0, cluster: bool | Non
 
 
 def _cluster_client(url: str, read_timeout_s: float | None) -> RedisCluster:
+    first, *others = seed_urls(url)
     return RedisCluster.from_url(
-        url,
+        first,
+        startup_nodes=[_node(other) for other in others],
         socket_connect_timeout=1.0,
         socket_timeout=read_timeout_s if read_timeout_s is not None else 30.0,
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=3),
@@ -115,3 +120,15 @@ async def site_answers(redis: Redis, key: str) -> bool:
     the primary of the site's slot), where a PING would reach whichever node the client picks."""
     await redis.exists(key)
     return True
+
+
+def seed_urls(url: str) -> list[str]:
+    """The addresses in `REDIS_URL`: one, or a cluster's nodes separated by commas
+    (`redis://:secret@redis-1:6379,redis-2:6379`), so that a client starts while any one of them
+    answers. The first gives the scheme, password and options; the others give host and port."""
+    return [part.strip() for part in url.split(",") if part.strip()] or [url]
+
+
+def _node(address: str) -> ClusterNode:
+    parsed = urlsplit(address if "://" in address else f"redis://{address}")
+    return ClusterNode(parsed.hostname or "127.0.0.1", parsed.port or 6379)

@@ -137,3 +137,18 @@ async def test_reindex_rebuilds_a_sites_feeds_and_related_lists_on_a_cluster(loc
         assert await system.feed_ids() == before
         related = (await system.http.get(f"/v1/articles/{site}-lavrov/related")).json()["items"]
         assert {card["id"] for card in related[:2]} == {f"{site}-talks", f"{site}-ceasefire"}
+
+
+async def test_a_service_starts_while_its_first_seed_node_is_down(local_cluster: LocalCluster) -> None:
+    # REDIS_URL may name several nodes: any one that answers is enough to learn the cluster
+    from newsfeed.embedded import free_port
+    from newsfeed_runtime.redis import connect
+
+    live = local_cluster.url.removeprefix("redis://")
+    client = connect(f"redis://127.0.0.1:{free_port()},{live}")
+    try:
+        await client.set("{seeds}:probe", b"1")
+        assert await client.get("{seeds}:probe") == b"1"
+    finally:
+        await client.delete("{seeds}:probe")
+        await client.aclose()
