@@ -4,7 +4,9 @@ One Lua script (`scripts.APPEND`) checks each event id, XADDs the entry and reme
 the id with its stream id; a whole batch goes in one run (one round trip, the events
 packed as MessagePack). A script runs atomically (and is written to the AOF as one
 MULTI/EXEC), so no crash can leave an id marked as seen without its entry, and a
-retried id never makes a second entry.
+retried id never makes a second entry. The id is remembered with a digest of the event's
+content (`content_digest`): an id sent again with other content (an edit under the id of the
+event before it) is told apart from a retry and refused, instead of being dropped as one.
 
 The entry layout is the documented one (`data`, `type`, `subject`; see
 `newsfeed_schemas.streams`). The publisher runs the script on its FastStream broker's
@@ -20,10 +22,12 @@ deduplicated), never a 2xx. On a cluster the pair goes to the primary of the sit
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import msgpack
+import orjson
 from redis import exceptions as redis_errors
 from redis.asyncio import Redis
 from redis.asyncio.cluster import PipelineCommand, RedisCluster
@@ -33,14 +37,22 @@ from newsfeed_schemas.events import ArticleEvent, dump_event
 from .keys import Keys
 from .scripts import APPEND
 
-__all__ = ["Appended", "EventLog"]
+__all__ = ["Appended", "EventLog", "content_digest"]
 
 
 @dataclass(frozen=True, slots=True)
 class Appended:
     event_id: str
-    stream_id: str
-    duplicate: bool
+    stream_id: str  # of this event, or of the event first accepted with its id
+    duplicate: bool  # the id was accepted before, with the same content: a retry
+    reused: bool = False  # the id was accepted before with other content: nothing was written
+
+
+def content_digest(event: ArticleEvent) -> str:
+    """What a retry repeats: the type, the article and its data; not the envelope's `time`,
+    which a CMS may stamp anew on each attempt."""
+    content = orjson.dumps([event.type.value, event.subject, event.data.model_dump(mode="json")])
+    return hashlib.blake2b(content, digest_size=12).hexdigest()
 
 
 class EventLog:
@@ -64,7 +76,7 @@ class EventLog:
         """Append in one script run: one round trip, each event checked and appended in order."""
         if not events:
             return []
-        batch = [[dump_event(e), e.type.value, e.subject] for e in events]
+        batch = [[dump_event(e), e.type.value, e.subject, content_digest(e)] for e in events]
         keys = [self.keys.streams.articles, *(self.keys.dedupe(e.id) for e in events)]
         args = [self.dedupe_ttl_s, msgpack.packb(batch, use_bin_type=False)]
         if self.replica_acks == 0:
@@ -72,7 +84,7 @@ class EventLog:
         else:
             replies = await self._append_replicated(keys, args)
         return [
-            Appended(event.id, stream_id.decode(), bool(flag))
+            Appended(event.id, stream_id.decode(), flag == 1, flag == 2)
             for event, (stream_id, flag) in zip(events, replies, strict=True)
         ]
 

@@ -6,7 +6,7 @@ once per client (EVALSHA; redis-py reloads a script Redis forgot) by the module 
 
 | script                   | run by                          | does                                              |
 | ------------------------ | ------------------------------- | ------------------------------------------------- |
-| `APPEND`                 | `event_log.EventLog`            | dedupe each event id, XADD, remember the stream id |
+| `APPEND`                 | `event_log.EventLog`            | dedupe each event id, XADD, remember id and content |
 | `APPLY`                  | `writer`, `related.store`       | check article versions, then run a batch of writes |
 | `READ_RECORDS`           | `writer`, `reader`              | HMGET the same fields of many hashes               |
 | `READ_FEED_PAGE`         | `reader`                        | a feed's version and one page of its members, together |
@@ -38,18 +38,21 @@ __all__ = [
 ]
 
 # KEYS[1]: the stream, KEYS[1 + i]: event i's dedupe key;
-# ARGV: ttl seconds, MessagePack of [[data, type, subject]*] -> [[stream id, duplicate]*]
+# ARGV: ttl seconds, MessagePack of [[data, type, subject, content digest]*]
+# -> [[stream id, 0 appended | 1 duplicate | 2 the id was accepted with other content]*]
+# A dedupe key holds "stream id digest" (a key written before digests were kept: the id alone).
 APPEND = f"""
 local ttl = ARGV[1]
 local replies = {{}}
 for i, event in ipairs(cmsgpack.unpack(ARGV[2])) do
   local seen = redis.call('GET', KEYS[1 + i])
   if seen then
-    replies[i] = {{seen, 1}}
+    local id, digest = string.match(seen, '^(%S+) ?(%S*)$')
+    if digest ~= '' and digest ~= event[4] then replies[i] = {{id, 2}} else replies[i] = {{id, 1}} end
   else
     local id = redis.call('XADD', KEYS[1], '*',
       '{DATA_FIELD}', event[1], '{TYPE_FIELD}', event[2], '{SUBJECT_FIELD}', event[3])
-    redis.call('SET', KEYS[1 + i], id, 'EX', ttl)
+    redis.call('SET', KEYS[1 + i], id .. ' ' .. event[4], 'EX', ttl)
     replies[i] = {{id, 0}}
   end
 end

@@ -45,6 +45,24 @@ async def test_a_body_that_begins_with_a_byte_order_mark_is_read(system: System)
     assert batch.json()["accepted"] == 2
 
 
+async def test_an_event_id_sent_again_with_other_content_is_refused_not_dropped(system: System) -> None:
+    first = published("story-77", revision=1, event_id="story-77")
+    assert (await system.publish(first)).status_code == 202
+    # a retry repeats the event (a CMS may stamp a new `time` on it): a duplicate, as before
+    retry = {**first, "time": "2026-12-07T10:00:00Z"}
+    assert (await system.publish(retry)).status_code == 200
+    # the edit under the same id was dropped as a "duplicate": now the CMS hears why
+    edit = published("story-77", revision=2, title="Corrected headline", event_id="story-77")
+    refused = await system.publish(edit)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["errors"][0]["loc"] == ["id"] and refused.json()["errors"][0]["type"] == "id_reused"
+    lines = orjson.dumps(edit) + b"\n" + orjson.dumps(published("story-78", event_id="story-78"))
+    batch = await system.http.post("/v1/events/batch", content=lines, headers={"content-type": "application/x-ndjson"})
+    assert [r["status"] for r in batch.json()["results"]] == [409, 202]
+    assert (batch.json()["accepted"], batch.json()["refused"]) == (1, 1)
+    assert await _stream_length(system) == 2  # story-77 once, story-78
+
+
 async def test_wrong_types_and_missing_title_list_each_bad_field(system: System) -> None:
     event = published("bad")
     del event["data"]["title"]

@@ -40,7 +40,9 @@ class ValidationProblem(Problem):
 
 class BatchItem(BaseModel):
     index: int
-    status: int = Field(description="202 appended, 200 duplicate, 413 too large, 422 invalid.")
+    status: int = Field(
+        description="202 appended, 200 duplicate, 409 id accepted before for another event, 413 too large, 422 invalid."
+    )
     id: str | None = None
     stream_id: str | None = None
     duplicate: bool | None = None
@@ -62,6 +64,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _problem("The body did not arrive (bad Content-Length, client went away)"),
     401: _problem("No valid bearer token or signature"),
     408: _problem("The body did not arrive within the timeout"),
+    409: _problem("The event id was accepted before for another event; nothing was written", ValidationProblem),
     413: _problem("The body, an event or the batch is over its limit"),
     415: _problem("Not a JSON content type"),
     422: _problem("Invalid: every bad field is listed; nothing was written", ValidationProblem),

@@ -7,6 +7,7 @@ HTTPProblem (newsfeed_runtime.errors)
     ├── UnknownWebhook         a Ghost webhook event we do not serve        404
     ├── BodyTimeout            the body did not arrive in time             408
     ├── PayloadTooLarge        body, event or batch over its limit         413
+    ├── EventIdReused          an id accepted before, with other content   409
     ├── UnsupportedMediaType   not a JSON content type                     415
     └── InvalidEvents          envelope(s) that fail validation             422
 Redis outage                   (newsfeed_runtime.errors)                    503 + Retry-After
@@ -22,6 +23,7 @@ __all__ = [
     "UNAVAILABLE",
     "BodyNotReceived",
     "BodyTimeout",
+    "EventIdReused",
     "InvalidEvents",
     "PayloadTooLarge",
     "PublisherError",
@@ -100,3 +102,21 @@ class InvalidEvents(PublisherError):
 
     def body(self) -> dict[str, Any]:
         return {"detail": str(self), "errors": self.errors}
+
+
+REUSED_ID = (
+    "event id {event_id} was accepted before for another event (other type, article or data); "
+    "nothing was written: give every event its own id"
+)
+
+
+class EventIdReused(PublisherError):
+    status = 409
+
+    def __init__(self, event_id: str, stream_id: str) -> None:
+        super().__init__(REUSED_ID.format(event_id=event_id[:200]))
+        self.stream_id = stream_id
+
+    def body(self) -> dict[str, Any]:
+        error = {"loc": ["id"], "msg": str(self), "type": "id_reused"}
+        return {"detail": str(self), "errors": [error], "stream_id": self.stream_id}

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 
-from newsfeed_readmodel.event_log import EventLog
+from newsfeed_readmodel.event_log import Appended, EventLog
 from newsfeed_runtime.responses import JSON
 from newsfeed_schemas.events import ArticleEvent
 
@@ -21,7 +21,7 @@ from . import ghost
 from .answers import RESPONSES, Accepted, BatchResult, Ignored, Problem
 from .auth import Authenticator, Scheme
 from .body import BATCH_TYPES, EVENT_TYPES, read_body, require_media_type
-from .errors import InvalidEvents, PayloadTooLarge, UnknownWebhook
+from .errors import EventIdReused, InvalidEvents, PayloadTooLarge, UnknownWebhook
 from .metrics import EVENTS_ACCEPTED, EVENTS_DUPLICATE, EVENTS_REFUSED
 from .settings import PublisherSettings
 from .validation import Refused, check_item, decode_json, parse_one, split_batch
@@ -78,12 +78,7 @@ def build_router(settings: PublisherSettings, event_log: Callable[[], EventLog])
             if isinstance(outcome, Refused):
                 results.append({"index": index, "status": outcome.status, "errors": outcome.errors})
                 continue
-            done = next(appended)
-            status = 200 if done.duplicate else 202
-            results.append(
-                {"index": index, "status": status, "id": done.event_id, "stream_id": done.stream_id}
-                | {"duplicate": done.duplicate}
-            )
+            results.append(_item_result(index, next(appended)))
         summary = _summarize(results)
         EVENTS_ACCEPTED.inc(summary["accepted"])
         EVENTS_DUPLICATE.inc(summary["duplicate"])
@@ -141,11 +136,25 @@ def _request_body(schema: str, media_types: tuple[str, ...]) -> dict[str, Any]:
 async def _answer_one(log: EventLog, event: ArticleEvent) -> JSON:
     """Append one event: 202 when new, 200 with the first stream id when a duplicate."""
     appended = await log.append(event)
+    if appended.reused:
+        EVENTS_REFUSED.inc()
+        raise EventIdReused(event.id, appended.stream_id)
     if appended.duplicate:
         EVENTS_DUPLICATE.inc()
         return JSON({"id": event.id, "stream_id": appended.stream_id, "duplicate": True}, 200)
     EVENTS_ACCEPTED.inc()
     return JSON({"id": event.id, "stream_id": appended.stream_id}, 202)
+
+
+def _item_result(index: int, done: Appended) -> dict[str, Any]:
+    """A batch item's result: 202 appended, 200 a duplicate, 409 its id used for another event."""
+    if done.reused:
+        errors = EventIdReused(done.event_id, done.stream_id).body()["errors"]
+        return {"index": index, "status": 409, "id": done.event_id, "errors": errors}
+    status = 200 if done.duplicate else 202
+    return {"index": index, "status": status, "id": done.event_id, "stream_id": done.stream_id} | {
+        "duplicate": done.duplicate
+    }
 
 
 def _summarize(results: list[dict[str, Any]]) -> dict[str, int]:
