@@ -1,11 +1,13 @@
-"""What keeping digests of what readers were shown costs each applied event.
+"""What the digests newsfeed keeps cost each event, against the work they sit in.
 
     python -m bench.digest_cost
 
 The projection digests an article's card and document (`cards.digest`) so that an edit readers
-cannot see in a feed is not announced as one. This prints, on `bench/corpus.py`'s articles
-(~5.9 KB envelopes), the time of a whole `transition` per event and, in the same run, of its two
-digests alone: their share of the projection's work.
+cannot see in a feed is not announced as one; the publisher digests each event's content
+(`event_log.content_digest`) so that an id sent again with other content is told from a retry.
+This prints, on `bench/corpus.py`'s articles (~5.9 KB envelopes), in the same run: a whole
+`transition` per event and its two digests, and the publisher's validation of an event and its
+content digest.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import argparse
 import statistics
 import time
 
+import orjson
+
 from bench.corpus import Corpus
 from newsfeed_readmodel.cards import article_document, card_of, digest
 from newsfeed_readmodel.content import prepare_article
+from newsfeed_readmodel.event_log import content_digest
 from newsfeed_readmodel.projection import transition
 from newsfeed_schemas.events import parse_event
 
@@ -40,8 +45,21 @@ def main() -> None:
             digest(card_of(document))
             digest(document)
         digests.append((time.perf_counter() - started) / len(events) * 1e6)
+    raw = [orjson.dumps(event.model_dump(mode="json")) for event in events]
+    validating, content = [], []
+    for _ in range(args.rounds):
+        started = time.perf_counter()
+        for body in raw:
+            parse_event(body)
+        validating.append((time.perf_counter() - started) / len(events) * 1e6)
+        started = time.perf_counter()
+        for event in events:
+            content_digest(event)
+        content.append((time.perf_counter() - started) / len(events) * 1e6)
     w, d = statistics.median(whole), statistics.median(digests)
+    v, c = statistics.median(validating), statistics.median(content)
     print(f"transition: {w:.1f} µs an event; its two digests: {d:.1f} µs ({d / w:.0%}), medians of {args.rounds}")
+    print(f"publisher validation: {v:.1f} µs an event; its content digest: {c:.1f} µs ({c / v:.0%})")
 
 
 if __name__ == "__main__":
