@@ -200,7 +200,7 @@ async def _mutation_run(system: System, count: int) -> None:
             continue
         before = await _written(system)
         response = await system.http.post("/v1/events", content=body, headers={"content-type": "application/json"})
-        assert response.status_code in (200, 202, 413, 422), (response.status_code, response.text[:300])
+        assert response.status_code in (200, 202, 409, 413, 422), (response.status_code, response.text[:300])
         assert await _written(system) - before == _appended(response), "a partial or unreported write"
         accepted += response.status_code == 202
     await _everything_accepted_was_applied(system)

@@ -16,7 +16,7 @@ from .test_event_validation import _errors
 
 def _unshowable(ch: str) -> bool:
     code = ord(ch)
-    noncharacter = 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+    noncharacter = 0xFDD0 <= code <= 0xFDEF or code in (0xFFFE, 0xFFFF)
     return (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r") or noncharacter
 
 
