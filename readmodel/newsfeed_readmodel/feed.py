@@ -78,13 +78,14 @@ def id_of_member(member: str) -> str:
 
 def _is_member(text: str) -> bool:
     """Whether `text` is a place a feed could hold: 15 ASCII digits, `|`, an article id."""
-    if len(text) <= _WIDTH + 1 or text[_WIDTH] != _SEPARATOR or not text[:_WIDTH].isascii():
+    digits = text[:_WIDTH]
+    if len(text) <= _WIDTH + 1 or text[_WIDTH] != _SEPARATOR or not (digits.isascii() and digits.isdigit()):
         return False
     try:
         check_id(id_of_member(text), CEILINGS.max_id_chars)
     except ValueError:  # pydantic's error is a ValueError
         return False
-    return text[:_WIDTH].isdigit()
+    return True
 
 
 def encode_cursor(member: str) -> str:

@@ -116,26 +116,10 @@ class FeedChangesHub:
         await self._follow()
         watcher = _Watcher(feed)
         self._watchers.add(watcher)
-        start = self._last_id  # everything after it reaches the watcher's queue
         try:
-            seen = None
-            if last_event_id is None:
-                if start is not None and start != "0-0":
-                    yield LiveChange(start, b"", POSITION)
-            else:
-                missed = await self._missed(last_event_id)
-                if missed is None:
-                    seen = await self._position()
-                    reload = orjson.dumps({"feed": feed, "reload": True})
-                    yield LiveChange(None if seen == "0-0" else seen, reload, RELOAD)
-                else:
-                    for entry_id, fields in missed:
-                        seen = entry_id
-                        if (change := _changes_of(entry_id, fields, feed)) is not None:
-                            yield change
-                    if seen is not None:  # the client resumes from here, even if nothing was its feed's
-                        yield LiveChange(seen, b"", POSITION)
-                    seen = seen or last_event_id
+            opening, seen = await self._opening(feed, last_event_id, start=self._last_id)
+            for change in opening:
+                yield change
             while (item := await watcher.queue.get()) is not None:
                 stream_id, fields = item
                 if seen is not None and _not_after(stream_id, seen):
@@ -145,6 +129,31 @@ class FeedChangesHub:
                     yield live
         finally:
             self._watchers.discard(watcher)
+
+    async def _opening(
+        self, feed: str, last_event_id: str | None, *, start: str | None
+    ) -> tuple[list[LiveChange], str | None]:
+        """What a client gets first, and the last entry that accounts for (the watcher's queue
+        holds everything after `start`, the hub's position when the watcher joined):
+
+        * a new client: the position, so a reconnect before any change still resumes from it;
+        * a client resuming: what it missed of its feed, then the position it reached;
+        * a client whose missed changes cannot be replayed: `feed.reload`, at the newest entry.
+        """
+        if last_event_id is None:
+            return ([LiveChange(start, b"", POSITION)] if start not in (None, "0-0") else []), None
+        missed = await self._missed(last_event_id)
+        if missed is None:
+            newest = await self._position()
+            reload = LiveChange(
+                None if newest == "0-0" else newest, orjson.dumps({"feed": feed, "reload": True}), RELOAD
+            )
+            return [reload], newest
+        if not missed:
+            return [], last_event_id
+        changes = [change for entry_id, fields in missed if (change := _changes_of(entry_id, fields, feed))]
+        reached = missed[-1][0]
+        return [*changes, LiveChange(reached, b"", POSITION)], reached
 
     async def _missed(self, after: str) -> list[tuple[str, dict[bytes, bytes]]] | None:
         """The entries announced after `after`, up to now; None when they cannot all be

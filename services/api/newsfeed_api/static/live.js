@@ -29,10 +29,6 @@
     return Array.prototype.slice.call(box.querySelectorAll("li.card"));
   }
 
-  function shown(feed, id) {
-    return byId(feed, id) !== null;
-  }
-
   function showMore(link, feed) {
     link.addEventListener("click", function (event) {
       var cursor = link.getAttribute("data-cursor");
@@ -46,7 +42,7 @@
         var next = response.headers.get("X-Next-Cursor");
         return response.text().then(function (html) {
           cardsIn(html).forEach(function (card) {
-            if (!shown(feed, card.getAttribute("data-id"))) feed.appendChild(card);
+            if (!byId(feed, card.getAttribute("data-id"))) feed.appendChild(card);
           });
           refreshTimes(feed);
           if (next) {
