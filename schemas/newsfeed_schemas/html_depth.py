@@ -1,10 +1,10 @@
 """How deeply an HTML fragment nests its elements, estimated in linear time and never under.
 
-HTML parsers that follow the HTML5 tree-construction rules (html5ever behind the
-sanitiser, lexbor behind the text extraction) look up the stack of open elements for
-many start tags, so their cost grows with depth x tags: 8,000 nested `<div>`s take half a
-second, a megabyte of them minutes. Real articles nest a few dozen levels at most, so an
-article deeper than a limit is refused before any parser sees it.
+HTML parsers that follow the HTML5 tree-construction rules (html5ever, behind the
+sanitiser) look up the stack of open elements for many start tags, so their cost grows
+with depth x tags: 8,000 nested `<div>`s take half a second, a megabyte of them minutes.
+Real articles nest a few dozen levels at most, so an article deeper than a limit is
+refused before any parser sees it.
 
 The estimate reads tags with a simple, backtracking-free pattern and keeps a stack of
 open elements. It never comes out lower than a parser's depth:
@@ -17,8 +17,8 @@ open elements. It never comes out lower than a parser's depth:
   (inside them they are ordinary elements); `/>` ends only SVG/MathML leaf elements, and
   only while surely inside `<svg>`/`<math>`;
 * each open `<table>` counts two more levels (the `<tbody>` and `<tr>` a parser may add);
-* inside what may be a comment (from `<!--` to the next `-->`) start tags still count
-  but end tags close nothing: in raw text (`<style>`, `<textarea>`...) `<!--` is no
+* inside what may be a comment (from `<!--` to the next `-->` or `--!>`) start tags still
+  count but end tags close nothing: in raw text (`<style>`, `<textarea>`...) `<!--` is no
   comment at all.
 
 Everything else counts as staying open, so the estimate may be high for sloppy HTML.
@@ -27,11 +27,16 @@ Everything else counts as staying open, so the estimate may be high for sloppy H
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 __all__ = ["nesting_depth", "nests_deeper_than"]
 
-# `[^>]*>?` never backtracks: a tag that is never closed runs to the end (one match, not one per `<`).
-_TAG_OR_COMMENT = re.compile(r"<!--|<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*>?")
+# One pass of tokens: comment openings and closings, and tags. `[^>]*` never backtracks: a tag
+# that is never closed runs to the end (one match, not one per `<`). `<!-->` and `<!--->` are
+# whole (empty) comments; their `-->` overlaps the opening and would otherwise be missed. A tag
+# name runs to a space, `/` or `>`, as HTML's tokenizer reads it (`<p<b>` opens a `p<b`, no `p`).
+_TOKENS = re.compile(r"(<!---?>|<!--|--!?>)|<(/?)([A-Za-z][^\t\n\f\r />]*)([^>]*)(>?)")
+_OPENS_COMMENT = "<!--"
 _VOID = frozenset(
     [
         "area",
@@ -210,69 +215,86 @@ def nests_deeper_than(html: str, limit: int) -> bool:
 
 
 def nesting_depth(html: str, stop_at: int | None = None) -> int:
-    """An upper estimate of the element depth of `html`; stops counting past `stop_at`."""
-    stack: list[str] = []
-    foreign = False  # True only while a parser is surely inside SVG/MathML, where `/>` closes
-    tables = roots = 0
+    """An upper estimate of the element depth of `html`; stops counting past `stop_at`.
+
+    A comment runs from `<!--` to the next `-->` or `--!>` (that of a `<!-->` included). A
+    closing sequence inside what the pattern reads as a tag's attributes does not end it, so
+    a comment may be taken to run on further than a parser's: end tags then close nothing
+    and the estimate can only come out higher, never lower.
+    """
+    elements = _OpenElements()
     deepest = 0
-    comment_end = -1
-    comment_ends = _CommentEnds(html)
-    for match in _TAG_OR_COMMENT.finditer(html):
-        if match.group(2) is None:  # `<!--`, which inside a comment is text
-            if match.start() >= comment_end:
-                comment_end = comment_ends.after(match.start())
+    limit = len(html) if stop_at is None else stop_at
+    in_comment = False
+    for comment, closing, name, attributes, ended in _tokens(html):
+        if comment:  # `<!-->` is an empty comment, or ends the one open: either way none is open after it
+            in_comment = comment == _OPENS_COMMENT
             continue
-        in_comment = match.start() < comment_end
-        closing, name = match.group(1), match.group(2).lower()
-        self_closing = match.group(0).endswith("/>")
-        if closing and name != "br":  # `</br>` is read as `<br>`
-            if in_comment:
-                continue
-            if stack and stack[-1] == name:
-                stack.pop()
-                tables -= name == "table"
-                roots -= name in _FOREIGN_ROOTS
-                foreign = foreign and name not in _FOREIGN_ROOTS
-            else:
-                foreign = False
-                if name == "p":  # a stray `</p>` makes an empty <p>
-                    deepest = max(deepest, len(stack) + 1 + _TABLE_WRAPPERS * tables)
-            continue
-        if name in _LEAVES_FOREIGN:
-            foreign = False
-        while not (in_comment or roots) and stack and name in _ENDED_BY.get(stack[-1], ()):
-            stack.pop()
-        deepest = max(deepest, len(stack) + 1 + _TABLE_WRAPPERS * tables)
-        if stop_at is not None and deepest > stop_at:
-            break
-        if (name in _VOID and not roots) or (foreign and self_closing and name in _FOREIGN_LEAVES):
-            continue
-        stack.append(name)
-        tables += name == "table"
-        roots += name in _FOREIGN_ROOTS
-        foreign = foreign or (name in _FOREIGN_ROOTS and not self_closing)
+        # HTML lowers ASCII letters only: `<trac\u212a>` (a Kelvin sign) is no `<track>`.
+        tag = name.lower() if name.isascii() else name
+        if closing and tag != "br":  # `</br>` is read as `<br>`
+            depth = elements.close(tag, in_comment)
+        else:
+            depth = elements.open(tag, self_closing=bool(ended) and attributes[-1:] == "/", in_comment=in_comment)
+        if depth > deepest:
+            deepest = depth
+            if deepest > limit:
+                break
     return deepest
 
 
-class _CommentEnds:
-    """Where comments end (`-->`, `--!>`, `<!-->`), asked for comments opened further and further on.
+class _OpenElements:
+    """The stack of open elements as the estimate keeps it; `open` and `close` give the depth they reach."""
 
-    Each closing sequence's next place is kept until a comment opens past it, so the whole
-    document is searched once per sequence, however many comments it has (searching from every
-    comment to the next `--!>`, which most documents lack, read the rest of the document each
-    time: a body of 40,000 comments took over a minute)."""
+    __slots__ = ("foreign", "roots", "stack", "tables")
 
-    _CLOSINGS = ("-->", "--!>")
+    def __init__(self) -> None:
+        self.stack: list[str] = []
+        self.foreign = False  # True only while a parser is surely inside SVG/MathML, where `/>` closes
+        self.tables = 0
+        self.roots = 0  # open <svg>/<math>
 
-    def __init__(self, html: str) -> None:
-        self._html = html
-        self._next = dict.fromkeys(self._CLOSINGS, -1)
+    def close(self, tag: str, in_comment: bool) -> int:
+        stack = self.stack
+        if stack and stack[-1] == tag and not in_comment:
+            stack.pop()
+            self.tables -= tag == "table"
+            if tag in _FOREIGN_ROOTS:
+                self.roots -= 1
+                self.foreign = False
+            return 0
+        self.foreign = False
+        if tag == "p":  # a stray `</p>` makes an empty <p> (and a comment may have ended before it)
+            return len(stack) + 1 + _TABLE_WRAPPERS * self.tables
+        return 0
 
-    def after(self, start: int) -> int:
-        """The end of the comment opened at `start` (or the end of the document); `start` never
-        goes back between calls."""
-        for closing, known in self._next.items():
-            if known < start + 2:  # behind this comment's text: look again from it
-                found = self._html.find(closing, start + 2)
-                self._next[closing] = len(self._html) if found < 0 else found
-        return min(len(self._html), *self._next.values())
+    def open(self, tag: str, *, self_closing: bool, in_comment: bool) -> int:
+        stack = self.stack
+        if tag in _LEAVES_FOREIGN:
+            self.foreign = False
+        if not (in_comment or self.roots):
+            while stack and tag in _ENDED_BY.get(stack[-1], ()):
+                stack.pop()
+        depth = len(stack) + 1 + _TABLE_WRAPPERS * self.tables
+        if (tag in _VOID and not self.roots) or (self.foreign and self_closing and tag in _FOREIGN_LEAVES):
+            return depth
+        stack.append(tag)
+        self.tables += tag == "table"
+        if tag in _FOREIGN_ROOTS:
+            self.roots += 1
+            self.foreign = self.foreign or not self_closing
+        return depth
+
+
+_CHUNK = 32 * 1024
+
+
+def _tokens(html: str) -> Iterator[tuple[str, str, str, str, str]]:
+    """`_TOKENS.findall(html)`, a piece at a time: the pattern matcher holds the GIL while it
+    runs, so one call over megabytes would stop every other thread (the event loop's
+    included) for as long. Pieces end just after a `>`, which only ever ends a token."""
+    start = 0
+    while start < len(html):
+        end = html.find(">", start + _CHUNK) + 1 or len(html)
+        yield from _TOKENS.findall(html, start, end)
+        start = end
