@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 import orjson
 from pydantic import ValidationError
 
+from newsfeed_runtime.off_loop import run_by_size
 from newsfeed_schemas.events import ArticleEvent, InvalidEvent, field_errors, parse_event
 from newsfeed_schemas.limits import CEILINGS
 from newsfeed_schemas.streams import DATA_FIELD
 
 from .content import Content
 
-__all__ = ["StreamEntry", "decode_entries", "decode_entry"]
+__all__ = ["StreamEntry", "decode_entries", "decode_entries_off_loop", "decode_entry"]
 
 _DATA = DATA_FIELD.encode()
 
@@ -52,3 +53,9 @@ def decode_entry(stream_id: bytes, fields: dict[bytes, bytes]) -> StreamEntry:
 
 def decode_entries(ids: Sequence[bytes], rows: Sequence[dict[bytes, bytes]]) -> list[StreamEntry]:
     return [decode_entry(i, f) for i, f in zip(ids, rows, strict=True)]
+
+
+async def decode_entries_off_loop(ids: Sequence[bytes], rows: Sequence[dict[bytes, bytes]]) -> list[StreamEntry]:
+    """`decode_entries`, in a worker thread when the entries are large (see `newsfeed_runtime.off_loop`)."""
+    size = sum(len(row.get(_DATA, b"")) for row in rows)
+    return await run_by_size(size, decode_entries, ids, rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import httpx
@@ -13,6 +13,8 @@ import orjson
 import pytest
 
 from newsfeed_publisher.ghost import sign as ghost_sign
+from newsfeed_schemas.events import check_event
+from newsfeed_schemas.limits import CEILINGS
 from newsfeed_schemas.streams import key_root
 from tests.conftest import System, running_system
 from tests.factories import published
@@ -241,3 +243,52 @@ async def test_a_malformed_ghost_body_is_answered_in_ghost_terms(guarded: System
             assert where in locations
         assert all(loc[:1] == ["post"] for loc in locations), locations
         assert all("article.published" not in str(loc) for loc in locations)
+
+
+_CEILING_SIZES = {"max_event_bytes": CEILINGS.max_event_bytes, "max_body_chars": CEILINGS.max_body_chars}
+
+
+@pytest.fixture
+async def roomy(redis_server: RedisServer, prefix: str) -> AsyncIterator[System]:
+    """A publisher taking events up to the ceiling of 8 MB, and a replica with time to prepare them."""
+    async with running_system(
+        redis_server.url, prefix, publisher=_CEILING_SIZES, content_budget_s=60
+    ) as system:
+        yield system
+
+
+async def _longest_pause(work: Awaitable[Any]) -> tuple[Any, float]:
+    """What `work` gives, and the longest the event loop went without running another task meanwhile."""
+    longest = 0.0
+
+    async def tick() -> None:
+        nonlocal longest
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            longest = max(longest, now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    try:
+        return await work, longest
+    finally:
+        ticker.cancel()
+
+
+async def test_a_large_body_does_not_hold_the_process_while_it_is_validated(roomy: System) -> None:
+    # Some 5 MB of shallow markup: about a second of validation (the nesting scan reads every tag),
+    # which publisher and indexer do beside the requests and stream reads of the process. On the
+    # event loop, the loop would pause at least that long.
+    event = published("large", html="<div><p>x</p></div>" * 250_000)
+    started = time.perf_counter()
+    check_event(orjson.loads(orjson.dumps(event)), CEILINGS)
+    validation_s = time.perf_counter() - started
+
+    response, publisher_pause = await _longest_pause(roomy.publish(event))
+    assert response.status_code == 202, response.text[:300]
+    _, indexer_pause = await _longest_pause(roomy.caught_up(timeout=120))
+    assert await roomy.feed_ids() == ["large"]
+    assert publisher_pause < validation_s / 2, (publisher_pause, validation_s)
+    assert indexer_pause < validation_s / 2, (indexer_pause, validation_s)

@@ -19,7 +19,7 @@ from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 from faststream.redis.parser.message import MessageFormat
 
-from newsfeed_readmodel.entries import StreamEntry, decode_entries
+from newsfeed_readmodel.entries import StreamEntry, decode_entries_off_loop
 from newsfeed_runtime.redis import is_outage
 from newsfeed_schemas.streams import INDEXER_GROUP, SUBJECT_FIELD, TYPE_FIELD, StreamNames
 
@@ -107,7 +107,7 @@ def register_consumer(
     @subscriber
     async def index_articles(message: RedisBatchStreamMessage) -> None:
         raw = message.raw_message
-        entries = decode_entries(raw["message_ids"], raw["data"])
+        entries = await decode_entries_off_loop(raw["message_ids"], raw["data"])
         try:
             await handler.apply(entries)
         except Exception as exc:

@@ -20,7 +20,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from newsfeed_readmodel.entries import StreamEntry, decode_entry
+from newsfeed_readmodel.entries import StreamEntry, decode_entries_off_loop
 from newsfeed_readmodel.groups import delete_consumer_if_idle
 from newsfeed_readmodel.keys import Keys
 from newsfeed_runtime.loops import BackgroundLoop
@@ -114,10 +114,12 @@ class Reclaimer:
             times = deliveries.get(sid, 1)
             if times > self.settings.max_deliveries * _CRASH_FACTOR:
                 entries.append(StreamEntry(sid, None, fields, error=f"delivered {times} times without being applied"))
-            elif times > self.settings.max_deliveries:
-                await self._last_try(decode_entry(sid, fields), times)
+                continue
+            (entry,) = await decode_entries_off_loop([sid], [fields])
+            if times > self.settings.max_deliveries:
+                await self._last_try(entry, times)
             else:
-                entries.append(decode_entry(sid, fields))
+                entries.append(entry)
         await self.applier.apply(entries)
 
     async def _last_try(self, entry: StreamEntry, times: int) -> None:

@@ -14,8 +14,10 @@ import orjson
 from fastapi import APIRouter, Request
 
 from newsfeed_readmodel.event_log import Appended, EventLog
+from newsfeed_runtime.off_loop import run_by_size
 from newsfeed_runtime.responses import JSON
 from newsfeed_schemas.events import ArticleEvent
+from newsfeed_schemas.limits import Limits
 
 from . import ghost
 from .answers import RESPONSES, Accepted, BatchResult, Ignored, Problem
@@ -24,7 +26,7 @@ from .body import BATCH_TYPES, EVENT_TYPES, read_body, require_media_type
 from .errors import EventIdReused, InvalidEvents, PayloadTooLarge, UnknownWebhook
 from .metrics import EVENTS_ACCEPTED, EVENTS_DUPLICATE, EVENTS_REFUSED
 from .settings import PublisherSettings
-from .validation import Refused, check_item, decode_json, parse_one, split_batch
+from .validation import Refused, check_batch, check_item, decode_json, parse_one
 
 __all__ = ["build_router"]
 
@@ -55,7 +57,7 @@ def build_router(settings: PublisherSettings, event_log: Callable[[], EventLog])
     async def post_event(request: Request) -> JSON:
         try:
             _, body = await receive(request, Scheme.STANDARD, EVENT_TYPES, settings.max_event_bytes)
-            event = parse_one(body, limits)
+            event = await run_by_size(len(body), parse_one, body, limits)
         except Exception:
             EVENTS_REFUSED.inc()
             raise
@@ -71,7 +73,7 @@ def build_router(settings: PublisherSettings, event_log: Callable[[], EventLog])
     )
     async def post_batch(request: Request) -> JSON:
         media_type, body = await receive(request, Scheme.STANDARD, BATCH_TYPES, settings.max_batch_bytes)
-        checked = [check_item(item, limits) for item in split_batch(body, media_type, limits, settings.max_batch_items)]
+        checked = await run_by_size(len(body), check_batch, body, media_type, limits, settings.max_batch_items)
         appended = iter(await event_log().append_many([c for c in checked if not isinstance(c, Refused)]))
         results: list[dict[str, Any]] = []
         for index, outcome in enumerate(checked):
@@ -104,21 +106,29 @@ def build_router(settings: PublisherSettings, event_log: Callable[[], EventLog])
         try:
             # Ghost sends the post's html, plaintext and editor document, twice (current and previous).
             _, body = await receive(request, Scheme.GHOST, ("application/json",), settings.max_batch_bytes)
-            envelope = _ghost_envelope(event, body)
-            if envelope is None:
+            checked = await run_by_size(len(body), _ghost_event, event, body, limits)
+            if checked is None:
                 return JSON({"ignored": True, "event": event}, 200)
-            if len(orjson.dumps(envelope)) > settings.max_event_bytes:
-                what = "the post as one event (its html and plaintext together)"
-                raise PayloadTooLarge(what, settings.max_event_bytes, setting="NEWSFEED_MAX_EVENT_BYTES")
-            checked = check_item(envelope, limits)
-            if isinstance(checked, Refused):
-                raise InvalidEvents(ghost.in_ghost_terms(checked.errors, event))
         except Exception:
             EVENTS_REFUSED.inc()
             raise
         return await _answer_one(event_log(), checked)
 
     return router
+
+
+def _ghost_event(event: str, body: bytes, limits: Limits) -> ArticleEvent | None:
+    """The validated event of a Ghost webhook, or None for one that changes nothing public."""
+    envelope = _ghost_envelope(event, body)
+    if envelope is None:
+        return None
+    if len(orjson.dumps(envelope)) > limits.max_event_bytes:
+        what = "the post as one event (its html and plaintext together)"
+        raise PayloadTooLarge(what, limits.max_event_bytes, setting="NEWSFEED_MAX_EVENT_BYTES")
+    checked = check_item(envelope, limits)
+    if isinstance(checked, Refused):
+        raise InvalidEvents(ghost.in_ghost_terms(checked.errors, event))
+    return checked
 
 
 def _ghost_envelope(event: str, body: bytes) -> dict[str, Any] | None:

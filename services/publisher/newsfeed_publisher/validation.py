@@ -17,7 +17,7 @@ from newsfeed_schemas.limits import Limits
 
 from .errors import InvalidEvents, PayloadTooLarge
 
-__all__ = ["BOM", "Refused", "check_item", "decode_json", "parse_one", "split_batch"]
+__all__ = ["BOM", "Refused", "check_batch", "check_item", "decode_json", "parse_one", "split_batch"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,11 @@ def check_item(item: Any, limits: Limits) -> ArticleEvent | Refused:
         return check_event(item, limits)
     except InvalidEvent as exc:
         return Refused(422, exc.errors)
+
+
+def check_batch(body: bytes, media_type: str, limits: Limits, max_items: int) -> list[ArticleEvent | Refused]:
+    """Every item of a batch body: its event, or why it is refused."""
+    return [check_item(item, limits) for item in split_batch(body, media_type, limits, max_items)]
 
 
 def split_batch(body: bytes, media_type: str, limits: Limits, max_items: int) -> list[Any]:
