@@ -8,6 +8,7 @@ import pytest
 
 from newsfeed_publisher.auth import Authenticator, Scheme
 from newsfeed_publisher.errors import Unauthorized
+from newsfeed_publisher.ghost import sign as ghost_sign
 from newsfeed_publisher.settings import PublisherSettings
 from newsfeed_publisher.signatures import secret_key, sign, verify
 
@@ -84,3 +85,40 @@ def test_one_secret_alone_leaves_no_route_open(configured: dict[str, str], other
     auth = Authenticator(PublisherSettings(**configured))
     with pytest.raises(Unauthorized):
         auth.before_body({}, other_route)
+
+
+def _refusal(auth: Authenticator, given: dict[str, str], body: bytes, scheme: Scheme = Scheme.STANDARD) -> str:
+    with pytest.raises(Unauthorized) as refused:
+        if not auth.before_body(given, scheme):
+            auth.after_body(given, body, scheme)
+    return str(refused.value)
+
+
+def test_a_refused_request_is_told_what_to_fix() -> None:
+    # A newsroom developer wiring a CMS sees one 401 for many mistakes: each says which it is.
+    auth = Authenticator(PublisherSettings(publisher_token="tok", webhook_secret=SECRET), clock=lambda: 5000.0)
+    signed = headers(b"{}", at=5000)
+    cases = [
+        ({"authorization": "Bearer nope"}, "bearer token is not one the publisher accepts"),
+        ({"authorization": "Basic dG9rOg=="}, "must read 'Bearer <token>'"),
+        ({k: v for k, v in signed.items() if k != "webhook-id"}, "(missing: webhook-id)"),
+        ({**signed, "webhook-timestamp": "5000.5"}, "whole seconds since 1970"),
+        (headers(b"{}", at=5000 - 3600), "3600 s behind the publisher's clock, and at most 300 s"),
+        (headers(b"{}", at=5000 + 900), "900 s ahead of the publisher's clock"),
+        (headers(b"{}", at=5000, key=b"another key"), "no webhook-signature matches the body"),
+    ]
+    for given, told in cases:
+        assert told in _refusal(auth, given, b"{}"), given
+    assert told in _refusal(auth, signed, b'{"changed": true}')  # signed, then altered
+
+
+def test_a_refused_ghost_request_is_told_what_to_fix() -> None:
+    auth = Authenticator(PublisherSettings(ghost_secret="g-secret"), clock=lambda: 5000.0)
+    body = b'{"post": {}}'
+    cases = [
+        (ghost_sign("another", body, 5_000_000), "does not match the body"),
+        (ghost_sign("g-secret", body, 5_000_000 - 600_000), "600 s behind the publisher's clock"),
+        ("sha256=abc", "must read 'sha256=<hex digest>, t=<milliseconds since 1970>'"),
+    ]
+    for header, told in cases:
+        assert told in _refusal(auth, {"x-ghost-signature": header}, body, Scheme.GHOST), header

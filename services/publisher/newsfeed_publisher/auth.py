@@ -60,34 +60,38 @@ class Authenticator:
         if self.open:
             return True
         if "authorization" in headers:
-            if self._bearer(headers):
+            problem = self._bearer_refusal(headers)
+            if problem is None:
                 return True
-            raise Unauthorized(_REFUSALS[scheme])
+            raise Unauthorized(problem)
         if self._secret_for(scheme) is not None and headers.get(_SIGNATURE_HEADERS[scheme]):
             return False
         raise Unauthorized(_REFUSALS[scheme])
 
     def after_body(self, headers: Mapping[str, str], body: bytes, scheme: Scheme) -> None:
-        """Check the request's signature of `body`; raises `Unauthorized` unless it is valid."""
-        valid = self._standard(headers, body) if scheme is Scheme.STANDARD else self._ghost(headers, body)
-        if not valid:
-            raise Unauthorized(_REFUSALS[scheme])
+        """Check the request's signature of `body`; raises `Unauthorized`, saying why, unless it is valid."""
+        problem = self._standard(headers, body) if scheme is Scheme.STANDARD else self._ghost(headers, body)
+        if problem is not None:
+            raise Unauthorized(problem)
 
-    def _bearer(self, headers: Mapping[str, str]) -> bool:
+    def _bearer_refusal(self, headers: Mapping[str, str]) -> str | None:
         scheme, _, given = headers.get("authorization", "").partition(" ")
         candidate = given.strip().encode()
         matches = [hmac.compare_digest(candidate, token) for token in self.tokens]
-        return scheme.lower() == "bearer" and any(matches)
+        if scheme.lower() != "bearer":
+            return "the Authorization header must read 'Bearer <token>'"
+        return None if any(matches) else "the bearer token is not one the publisher accepts"
 
-    def _standard(self, headers: Mapping[str, str], body: bytes) -> bool:
+    def _standard(self, headers: Mapping[str, str], body: bytes) -> str | None:
         if self.webhook_key is None:
-            return False
-        return signatures.verify(self.webhook_key, headers, body, now_s=int(self.clock()), tolerance_s=self.tolerance_s)
+            return _REFUSALS[Scheme.STANDARD]
+        now_s = int(self.clock())
+        return signatures.refusal(self.webhook_key, headers, body, now_s=now_s, tolerance_s=self.tolerance_s)
 
-    def _ghost(self, headers: Mapping[str, str], body: bytes) -> bool:
+    def _ghost(self, headers: Mapping[str, str], body: bytes) -> str | None:
         header = headers.get("x-ghost-signature", "")
         if self.ghost_secret is None or not header:
-            return False
+            return _REFUSALS[Scheme.GHOST]
         now_ms = int(self.clock() * 1000)
         tolerance_ms = self.tolerance_s * 1000
-        return ghost.signature_is_valid(self.ghost_secret, header, body, now_ms=now_ms, tolerance_ms=tolerance_ms)
+        return ghost.signature_refusal(self.ghost_secret, header, body, now_ms=now_ms, tolerance_ms=tolerance_ms)

@@ -23,6 +23,8 @@ from typing import Any
 
 from newsfeed_schemas.articles import to_millis
 
+from . import signatures
+
 __all__ = [
     "HANDLED_EVENTS",
     "IGNORED_EVENTS",
@@ -35,6 +37,7 @@ __all__ = [
     "in_ghost_terms",
     "sign",
     "signature_is_valid",
+    "signature_refusal",
 ]
 
 SOURCE = "cms/ghost"
@@ -245,9 +248,21 @@ def sign(secret: str, body: bytes, timestamp_ms: int) -> str:
 
 def signature_is_valid(secret: str, header: str, body: bytes, *, now_ms: int, tolerance_ms: int) -> bool:
     """Check `X-Ghost-Signature` in constant time; a timestamp outside the window is refused."""
+    return signature_refusal(secret, header, body, now_ms=now_ms, tolerance_ms=tolerance_ms) is None
+
+
+def signature_refusal(secret: str, header: str, body: bytes, *, now_ms: int, tolerance_ms: int) -> str | None:
+    """Why `X-Ghost-Signature` is not accepted, in words a newsroom can act on; None when it is."""
     parts = dict(part.strip().partition("=")[::2] for part in header.split(",")[:8] if "=" in part)
     given, stamp = parts.get("sha256", ""), parts.get("t", "")
-    if not _MILLIS.fullmatch(stamp) or abs(now_ms - int(stamp)) > tolerance_ms:
-        return False
+    if not given or not _MILLIS.fullmatch(stamp):
+        return "X-Ghost-Signature must read 'sha256=<hex digest>, t=<milliseconds since 1970>'"
+    if abs(now_ms - int(stamp)) > tolerance_ms:
+        return signatures.clock_refusal("X-Ghost-Signature's t", (now_ms - int(stamp)) / 1000, tolerance_ms / 1000)
     expected = sign(secret, body, int(stamp)).partition(",")[0].removeprefix("sha256=")
-    return hmac.compare_digest(given.encode(), expected.encode())
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return (
+            "X-Ghost-Signature does not match the body: the webhook's secret in Ghost must be "
+            "NEWSFEED_GHOST_SECRET, and the body must arrive as Ghost sent it"
+        )
+    return None
