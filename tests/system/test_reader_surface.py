@@ -217,6 +217,10 @@ async def test_a_reader_who_follows_a_broken_link_lands_on_a_page(system: System
         page = await system.http.get(path, headers=browser)
         assert (page.status_code, page.headers["content-type"]) == (status, "text/html; charset=utf-8"), path
         assert f"<h1>{heading}</h1>" in page.text and 'href="/"' in page.text, path
+    # the words fit the link: an article gone, or an address where nothing is
+    article_gone = (await system.http.get("/articles/never-published", headers=browser)).text
+    assert "This article does not exist or is no longer published" in article_gone
+    assert "Nothing is published at this address" in (await system.http.get("/nope", headers=browser)).text
     # a program asking for JSON still gets JSON
     assert (await system.http.get("/nope")).json() == {"detail": "Not Found"}
     assert (await system.http.get("/v1/feed?cursor=zzz", headers=browser)).status_code == 400

@@ -12,7 +12,7 @@ should land on something with the site's navigation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
@@ -26,8 +26,12 @@ from .caching import article_key
 
 __all__ = ["ConflictingFilters", "ErrorPage", "install_read_error_handlers", "wants_a_page"]
 
-ErrorPage = Callable[[int], Response]
-"""Renders the site's error page with a status code."""
+
+class ErrorPage(Protocol):
+    """Renders the site's error page with a status code (`article`: the link is to an article)."""
+
+    def __call__(self, status: int, *, article: bool = False) -> Response: ...
+
 
 _STATUS: dict[type[ReadModelError], int] = {InvalidCursor: 400, InvalidFeedName: 400, ArticleNotFound: 404}
 
@@ -50,7 +54,7 @@ def install_read_error_handlers(app: FastAPI, error_page: ErrorPage) -> None:
     async def _read_model_error(request: Request, exc: ReadModelError) -> Response:
         status = _STATUS.get(type(exc), 400)
         if wants_a_page(request):
-            return error_page(status)
+            return error_page(status, article=isinstance(exc, ArticleNotFound))
         headers = None
         if isinstance(exc, ArticleNotFound):  # purged with the article when it is published
             headers = {"Cache-Control": "public, max-age=10, s-maxage=60", "Surrogate-Key": article_key(exc.key)}

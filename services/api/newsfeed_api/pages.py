@@ -109,9 +109,10 @@ class Pages:
     def _render(self, template: str, **context: Any) -> bytes:
         return render(template, site=self._site(), **context)
 
-    def error_page(self, status: int) -> Response:
-        """The site's page for a link that leads nowhere (404) or is damaged (400)."""
-        body = self._render("not_found.html", alternates=[], status=status)
+    def error_page(self, status: int, *, article: bool = False) -> Response:
+        """The site's page for a link that leads nowhere (404: to no `article`, or to no page at
+        all) or is damaged (400)."""
+        body = self._render("not_found.html", alternates=[], status=status, article=article)
         return Response(body, status_code=status, media_type=_HTML, headers={"Cache-Control": "no-store"})
 
     # The News Feed, of the site, a tag or an author.
@@ -205,7 +206,7 @@ class Pages:
     async def article_page(self, request: Request, slug: str) -> Response:
         article = await self.reader.article_by_slug(slug)
         if article is None:
-            body = self._render("not_found.html", alternates=[])
+            body = self._render("not_found.html", alternates=[], article=True)
             headers = {"Cache-Control": "public, max-age=10, s-maxage=60", "Surrogate-Key": slug_key(slug)}
             return Response(body, status_code=404, media_type=_HTML, headers=headers)
         related = await self.reader.related_cards(article["id"], limit=6) or []  # [] if taken down just now
