@@ -11,7 +11,7 @@ test:
 	.venv/bin/pytest
 
 test-slow:
-	.venv/bin/pytest -m slow
+	.venv/bin/pytest -m slow -n 0
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

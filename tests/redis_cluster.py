@@ -473,13 +473,17 @@ class LocalCluster:
             while True:
                 try:
                     if client.ping():
-                        return
+                        break
                 except redis.RedisError:
                     if node.process is None or node.process.poll() is not None:
                         raise
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.05)
+            # Tests run in parallel processes: the server answering must be this node's own.
+            serving = int(client.info("server")["process_id"])
+            if node.process is None or serving != node.process.pid:
+                raise redis.ConnectionError(f"port {node.port} is served by another redis-server (pid {serving})")
 
     @staticmethod
     def _kill_process(node: LocalClusterNode) -> None:

@@ -16,7 +16,11 @@ import redis
 
 from newsfeed.embedded import free_port
 
-__all__ = ["RedisServer", "redis_server_binary"]
+__all__ = ["PortTaken", "RedisServer", "redis_server_binary"]
+
+
+class PortTaken(RuntimeError):
+    """Another process serves the port this server was given."""
 
 
 def redis_server_binary() -> str:
@@ -48,6 +52,7 @@ class RedisServer:
         self.tls = tls
         self.password: str | None = None
         self.process: subprocess.Popen[bytes] | None = None
+        self.started_once = False
 
     @property
     def tls_port(self) -> int:
@@ -59,6 +64,20 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout_s: float = 10.0, password: str | None = None) -> None:
+        """Start the server and wait until it answers. A first start whose port another test took
+        meanwhile moves to another port; a restart keeps its port (clients hold its URL)."""
+        for _ in range(0 if self.started_once else 2):
+            try:
+                self._start(timeout_s, password)
+            except PortTaken:
+                self.port = free_port()
+            else:
+                self.started_once = True
+                return
+        self._start(timeout_s, password)
+        self.started_once = True
+
+    def _start(self, timeout_s: float, password: str | None) -> None:
         self.password = password or self.password
         self.data_dir.mkdir(parents=True, exist_ok=True)
         ports = (
@@ -86,13 +105,21 @@ class RedisServer:
             while True:
                 try:
                     if client.ping():
-                        return
+                        break
                 except redis.RedisError:
                     if time.monotonic() > deadline or self.process.poll() is not None:
                         raise
                     time.sleep(0.05)
+            # Tests run in parallel processes, each choosing free ports: make sure the server that
+            # answers is this one, not another test's that took the port first.
+            serving = int(client.info("server")["process_id"])
         finally:
             client.close()
+        if serving != self.process.pid:
+            self.process.kill()
+            self.process.wait(15)
+            self.process = None
+            raise PortTaken(f"port {self.port} is served by another redis-server (pid {serving})")
 
     def stop(self) -> None:
         """A clean shutdown (SIGTERM): Redis flushes its AOF."""

@@ -251,9 +251,7 @@ _CEILING_SIZES = {"max_event_bytes": CEILINGS.max_event_bytes, "max_body_chars":
 @pytest.fixture
 async def roomy(redis_server: RedisServer, prefix: str) -> AsyncIterator[System]:
     """A publisher taking events up to the ceiling of 8 MB, and a replica with time to prepare them."""
-    async with running_system(
-        redis_server.url, prefix, publisher=_CEILING_SIZES, content_budget_s=60
-    ) as system:
+    async with running_system(redis_server.url, prefix, publisher=_CEILING_SIZES, content_budget_s=60) as system:
         yield system
 
 
