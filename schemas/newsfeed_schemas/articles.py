@@ -55,8 +55,17 @@ _Items = TypeVar("_Items", bound=list[Any])
 
 def as_utc_when_naive(moment: datetime) -> datetime:
     """A time without an offset ("2026-12-01T09:00:00", or a date alone) is read as UTC, so every
-    time the read side shows (pages, RSS, Atom, JSON Feed) carries its offset."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    time the read side shows (pages, RSS, Atom, JSON Feed) carries its offset. A time must also
+    be one in UTC: "9999-12-31T23:00:00-05:00" is in the year 10000 there, which no page, feed
+    or sort key can show."""
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            "datetime_out_of_range", "is outside the years 0001-9999 once converted to UTC", {}
+        ) from None
+    return moment
 
 
 Moment = Annotated[

@@ -97,7 +97,8 @@ _ID_FORBIDDEN = frozenset("/\\?#%")
 
 
 def check_id(value: str, limit: int) -> str:
-    """An article or event id: printable, no white space, none of `/ \\ ? # %` (ids appear in URLs)."""
+    """An article or event id: printable, no white space, none of `/ \\ ? # %`, not `.` or `..`
+    (ids appear in URLs)."""
     too_long(value, limit)
     for ch in value:
         if ch in _ID_FORBIDDEN or unicodedata.category(ch)[0] in "CZ":
@@ -106,6 +107,8 @@ def check_id(value: str, limit: int) -> str:
                 "must be printable characters without white space or any of / \\ ? # % (found '{char}')",
                 {"char": ch},
             )
+    if value in (".", ".."):  # `/articles/..` is the site's root to a browser
+        raise PydanticCustomError("id_invalid", "cannot be '.' or '..', which an address reads as a folder", {})
     return value
 
 

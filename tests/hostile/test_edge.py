@@ -62,6 +62,9 @@ def _mutated(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
         ),
         (("data", "language"), "en_US;DROP", ("data", "language")),
         (("data", "html"), "<div>" * 5_000, ("data", "html")),
+        # in the year 10000 (or 0) once in UTC: no page, feed or sort key could show it
+        (("data", "published_at"), "9999-12-31T23:00:00-05:00", ("data", "published_at")),
+        (("data", "updated_at"), "0001-01-01T00:30:00+05:00", ("data", "updated_at")),
     ],
 )
 async def test_what_could_not_be_applied_is_refused_naming_the_field(
@@ -73,7 +76,7 @@ async def test_what_could_not_be_applied_is_refused_naming_the_field(
     assert await _written(system) == 0
 
 
-@pytest.mark.parametrize("article_id", ["a/b", "a b", "a?b", "a#b", "a%2Fb", "tab\there", "x" * 201])
+@pytest.mark.parametrize("article_id", ["a/b", "a b", "a?b", "a#b", "a%2Fb", "tab\there", "x" * 201, ".", ".."])
 async def test_ids_that_cannot_live_in_a_url_are_refused(system: System, article_id: str) -> None:
     event = published("ok")
     event["subject"] = event["data"]["id"] = article_id
@@ -243,6 +246,23 @@ async def test_a_malformed_ghost_body_is_answered_in_ghost_terms(guarded: System
             assert where in locations
         assert all(loc[:1] == ["post"] for loc in locations), locations
         assert all("article.published" not in str(loc) for loc in locations)
+
+
+async def test_a_ghost_post_dated_beyond_the_year_9999_in_utc_is_refused(guarded: System) -> None:
+    post = {
+        "id": "g1",
+        "status": "published",
+        "visibility": "public",
+        "title": "t",
+        "published_at": "9999-12-31T23:00:00-05:00",
+        "updated_at": "2025-01-01T00:00:00Z",
+    }
+    body = orjson.dumps({"post": {"current": post}})
+    headers = {**JSON, "x-ghost-signature": ghost_sign("ghost-secret", body, int(time.time() * 1000))}
+    response = await guarded.http.post("/v1/webhooks/ghost/post.published", content=body, headers=headers)
+    assert response.status_code == 422, response.text[:300]
+    assert ["post", "current", "published_at"] in [error["loc"] for error in response.json()["errors"]]
+    assert await _written(guarded) == 0
 
 
 _CEILING_SIZES = {"max_event_bytes": CEILINGS.max_event_bytes, "max_body_chars": CEILINGS.max_body_chars}

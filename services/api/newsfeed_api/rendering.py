@@ -15,9 +15,9 @@ __all__ = ["ASSETS", "exact", "render", "render_cards", "when"]
 def _parse(iso: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    except (TypeError, ValueError):
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (TypeError, ValueError, OverflowError):  # stored before such times were refused
         return None
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def exact(iso: str) -> str:
