@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .html_depth import nests_deeper_than
+from .html_depth import copy_allowance, exceeds
 from .html_references import references_allowed, too_many_references
 from .limits import (
     CEILINGS,
@@ -205,9 +205,17 @@ class Article(BaseModel):
             return None
         limits = limits_of(info)
         value = too_long(readable(value, one_line=False), limits.max_body_chars)
-        if nests_deeper_than(value, limits.max_html_depth):
+        exceeded = exceeds(value, limits.max_html_depth)
+        if exceeded == "depth":
             raise PydanticCustomError(
                 "html_too_deep", "elements nest deeper than {limit} levels", {"limit": limits.max_html_depth}
+            )
+        if exceeded == "copies":
+            raise PydanticCustomError(
+                "html_copies_formatting",
+                "unclosed formatting elements (<b>, <i>, <a>...) would be copied into every block after them, "
+                "more than {allowance} characters of copies for this body: close them",
+                {"allowance": copy_allowance(len(value))},
             )
         references = too_many_references(value)
         if references is not None:

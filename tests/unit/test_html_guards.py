@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import html5lib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsfeed_schemas.html_depth import nesting_depth
+from newsfeed_schemas.html_depth import copy_allowance, exceeds, markup_cost, nesting_depth
 from newsfeed_schemas.html_references import REFERENCE_WORK, references_allowed, too_many_references
 
 
@@ -40,6 +42,9 @@ _PIECES = [
     *("<a title='/'>", "<a>", "</a>", "<p", "<h1>", "<button>", "<form>", "</form>", "<nobr>", "<template>"),
     *("<textarea>", "<style>", "<title>", "<xmp>", "<plaintext>", "<ruby>", "<rt>", "<image>", "<html>"),
     *("<body>", "<frameset>", "<trac\u212a>", "<k\u212aygen>", "<object>", "<marquee>", "<i>", "</i>"),
+    # attributes: quoted values holding `>` and tags, a quote that starts no value, `/` in a value
+    *('<span title="></span></div>">', "<b title='</b>'>", '<a ="x>', "<path d=a/>", '<i x=">', "'", '"'),
+    *("<td>", "<th>", "<applet>", "</td>", "<em>", "</em>", "<strong x=1>", "<b class=c>"),
 ]
 
 
@@ -57,10 +62,53 @@ def test_the_estimate_is_never_below_the_depth_a_parser_builds(pieces: list[str]
         "<p<h1><dl>",
         "<b><!--!></b>--><b>",  # `--!>` right after `<!--` ends nothing: the comment runs to `-->`
         "<i><trac\u212a><b>",  # no `<track>` (a void element): a Kelvin sign is not lowered to `k`
+        '<div><span title="x></span></div>">' * 3,  # a quoted value holds what looks like end tags
+        "<svg><path d=a/><path d=a/>",  # `/` in an unquoted value does not close the element
     ],
 )
 def test_corners_where_the_estimate_once_came_out_below_the_parser(html: str) -> None:
     assert nesting_depth(html) >= _parsed_depth(html) > 1
+
+
+_FORMATTING = ("a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u")
+
+
+def _copied_by_parser(html: str) -> int:
+    """At least the characters of the formatting elements an HTML5 parser made of `html` beyond
+    those its start tags wrote (the copies), each counted as its bare tag, `<b>`."""
+    fragment = html5lib.parseFragment(html, container="div", treebuilder="etree", namespaceHTMLElements=False)
+    built = {tag: 0 for tag in _FORMATTING}
+    for element in fragment.iter():
+        if element.tag in built:
+            built[element.tag] += 1
+    lowered = html.lower()
+    written = {tag: len(re.findall(rf"<{tag}[\t\n\f\r />]", lowered)) for tag in _FORMATTING}
+    return sum(max(0, built[tag] - written[tag]) * (len(tag) + 2) for tag in _FORMATTING)
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=30))
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_the_copies_counted_are_never_fewer_than_a_parser_makes(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    assert markup_cost(html).copied >= _copied_by_parser(html)
+
+
+def test_a_body_made_to_be_copied_is_refused_and_sloppy_articles_pass() -> None:
+    # 200 distinct unclosed <b>s, then paragraph after paragraph: a parser copies all 200 into each
+    # (51 KB that made a 25 MB document).
+    made_to_copy = "<p>" + "".join(f'<b class="c{i}">' for i in range(200)) + "</p><p>x" * 6000
+    assert exceeds(made_to_copy, 256) == "copies"
+    assert _copied_by_parser(made_to_copy[:8_000]) > 10 * 8_000  # what the estimate stands for
+    # An unclosed link at the top of a long article is copied into every paragraph: accepted.
+    unclosed_link = '<p><a href="https://example.com/' + "x" * 80 + '">'
+    unclosed_link += "".join(f"<p>Paragraph {i} of the story.</p>" for i in range(3000))
+    assert exceeds(unclosed_link, 256) is None
+    assert markup_cost(unclosed_link).copied <= copy_allowance(len(unclosed_link))
+    # Links and emphasis closed where they open copy nothing; the estimate, from above, stays near the length.
+    tidy = "".join(
+        f'<p>Text <a href="https://example.com/{i}"><em>link</em></a> and <b>bold</b>.</p>' for i in range(500)
+    )
+    assert markup_cost(tidy).copied < 2 * len(tidy) and exceeds(tidy, 256) is None
 
 
 def test_many_comments_are_each_ended_by_their_own_closing() -> None:
