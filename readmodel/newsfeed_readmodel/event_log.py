@@ -22,6 +22,7 @@ deduplicated), never a 2xx. On a cluster the pair goes to the primary of the sit
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -56,12 +57,25 @@ def content_digest(event: ArticleEvent) -> str:
 
 
 class EventLog:
-    """Appends to one site's `{prefix}:articles` over a given Redis connection."""
+    """Appends to one site's `{prefix}:articles` over a given Redis connection.
+
+    At most `concurrent` appends run at once; more wait their turn. A client's pool of
+    connections has a size (the broker's is redis-py's default, 100) and refuses a command
+    beyond it at once, which would answer 503 to requests that Redis could well serve.
+    """
 
     def __init__(
-        self, redis: Redis, keys: Keys, *, dedupe_ttl_s: int, replica_acks: int = 0, replica_timeout_ms: int = 2000
+        self,
+        redis: Redis,
+        keys: Keys,
+        *,
+        dedupe_ttl_s: int,
+        replica_acks: int = 0,
+        replica_timeout_ms: int = 2000,
+        concurrent: int = 50,
     ) -> None:
         self.redis = redis
+        self._turns = asyncio.Semaphore(concurrent)
         self.keys = keys
         self.dedupe_ttl_s = dedupe_ttl_s
         self.replica_acks = replica_acks
@@ -79,10 +93,11 @@ class EventLog:
         batch = [[dump_event(e), e.type.value, e.subject, content_digest(e)] for e in events]
         keys = [self.keys.streams.articles, *(self.keys.dedupe(e.id) for e in events)]
         args = [self.dedupe_ttl_s, msgpack.packb(batch, use_bin_type=False)]
-        if self.replica_acks == 0:
-            replies = await self._append(keys=keys, args=args)
-        else:
-            replies = await self._append_replicated(keys, args)
+        async with self._turns:
+            if self.replica_acks == 0:
+                replies = await self._append(keys=keys, args=args)
+            else:
+                replies = await self._append_replicated(keys, args)
         return [
             Appended(event.id, stream_id.decode(), flag == 1, flag == 2)
             for event, (stream_id, flag) in zip(events, replies, strict=True)

@@ -17,12 +17,26 @@ from urllib.parse import urlsplit
 
 import redis as sync_redis
 from redis import exceptions as redis_errors
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
-__all__ = ["OUTAGE_ERRORS", "connect", "is_cluster", "is_outage", "seed_urls", "site_answers"]
+__all__ = [
+    "OUTAGE_ERRORS",
+    "POOL_SIZE",
+    "POOL_WAIT_S",
+    "connect",
+    "is_cluster",
+    "is_outage",
+    "seed_urls",
+    "site_answers",
+]
+
+POOL_SIZE = 100
+"""Connections a client keeps to a Redis at most (redis-py's default)."""
+POOL_WAIT_S = 5.0
+"""How long a command waits for a free connection before it counts as an outage (503)."""
 
 log = logging.getLogger("newsfeed.redis")
 
@@ -93,8 +107,12 @@ def connect(url: str, *, read_timeout_s: float | None = 5.0, cluster: bool | Non
     """
     if cluster if cluster is not None else is_cluster(url):
         return cast(Redis, _cluster_client(url, read_timeout_s))
-    return Redis.from_url(
+    # A blocking pool: a command beyond its connections waits for one (up to `POOL_WAIT_S`)
+    # instead of failing at once, which answered 503 to the 101st concurrent reader.
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=POOL_SIZE,
+        timeout=POOL_WAIT_S,
         socket_connect_timeout=1.0,
         socket_timeout=read_timeout_s,
         health_check_interval=10,
@@ -102,6 +120,7 @@ def connect(url: str, *, read_timeout_s: float | None = 5.0, cluster: bool | Non
             ExponentialBackoff(cap=0.5, base=0.05), retries=2, supported_errors=(redis_errors.ConnectionError,)
         ),
     )
+    return Redis.from_pool(pool)
 
 
 def _cluster_client(url: str, read_timeout_s: float | None) -> RedisCluster:
