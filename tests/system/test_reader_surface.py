@@ -384,3 +384,14 @@ async def test_a_phone_sized_page_is_small_and_self_contained(system: System) ->
     assert "Anna Petrova" in page.text and "More from Anna Petrova" in page.text
     assert '<figcaption dir="auto">' in page.text and "Illustration" in page.text and "white-space" not in page.text
     assert len(page.content) < 60_000
+
+
+@pytest.mark.parametrize("path", ["/v1/feed", "/", "/rss.xml"])
+async def test_a_forged_validator_is_ignored_not_a_500(system: System, path: str) -> None:
+    await _seed(system)
+    etag = (await system.http.get(path)).headers["etag"]
+    digest = etag.strip('"').partition("-")[2]
+    for forged in (f'"v{"9" * 4301}-{digest}"', f'"v\u00b2-{digest}"', ", ".join([etag.replace("v", "w")] * 100_000)):
+        answer = await system.http.get(path, headers={"if-none-match": forged.encode("utf-8")})
+        assert answer.status_code == 200, (path, forged[:40], answer.status_code)
+    assert (await system.http.get(path, headers={"if-none-match": etag})).status_code == 304

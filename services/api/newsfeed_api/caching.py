@@ -91,24 +91,34 @@ def versioned_etag(version: int, *parts: object) -> str:
 
 def version_held(request: Request, *parts: object) -> int | None:
     """The feed version of the answer the client holds for these `parts` (from `If-None-Match`), if any."""
-    header = request.headers.get("if-none-match")
-    if not header:
-        return None
     suffix = f"-{_digest(parts)}"
-    for given in header.split(","):
+    for given in _validators(request):
         tag = given.strip().removeprefix("W/").strip('"')
-        if tag.startswith("v") and tag.endswith(suffix) and tag[1 : -len(suffix)].isdigit():
-            return int(tag[1 : -len(suffix)])
+        version = tag[1 : -len(suffix)]
+        # ASCII digits only, and no more than a 64-bit counter has: int() of "²" or of 5,000
+        # digits raises, and a client chooses what it sends.
+        held = tag.startswith("v") and tag.endswith(suffix)
+        if held and version.isascii() and version.isdigit() and len(version) <= _COUNTER_DIGITS:
+            return int(version)
     return None
+
+
+_COUNTER_DIGITS = 20
+_VALIDATORS_READ = 32
+_HEADER_READ = 8192
+
+
+def _validators(request: Request) -> list[str]:
+    """The entity tags of `If-None-Match`: its first 32 in its first 8 KiB. A client holds one or
+    two; reading a header of megabytes would stall the server for each such request."""
+    header = request.headers.get("if-none-match", "")[:_HEADER_READ]
+    return header.split(",", _VALIDATORS_READ)[:_VALIDATORS_READ] if header else []
 
 
 def matches(request: Request, etag: str) -> bool:
     """True when the request's `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks)."""
-    header = request.headers.get("if-none-match")
-    if not header:
-        return False
     wanted = etag.removeprefix("W/")
-    return any(tag.strip() in ("*", wanted) or tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
+    return any(tag.strip() in ("*", wanted) or tag.strip().removeprefix("W/") == wanted for tag in _validators(request))
 
 
 def _headers(etag: str, keys: Iterable[str], policy: CachePolicy) -> dict[str, str]:
