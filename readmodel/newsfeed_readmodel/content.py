@@ -37,9 +37,10 @@ __all__ = [
     "text_of",
 ]
 
-SANITIZED = 2
+SANITIZED = 3
 """Version of the allow-list; a stored document carries it as `html_sanitized` (2: `srcset` URLs
-are checked like every other URL)."""
+are checked like every other URL; 3: so are `cite` URLs, read as a browser reads a URL, tabs and
+line breaks left out)."""
 
 _BODY_TAGS = nh3.ALLOWED_TAGS - {"area", "map", "nav", "center", "acronym", "strike", "tt"} | {
     "audio",
@@ -71,22 +72,31 @@ _SCHEMES = {"http", "https", "mailto", "tel"}
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
-def _srcset_urls_allowed(element: str, attribute: str, value: str) -> str | None:
-    """`srcset` holds URLs the sanitiser does not read as URLs: keep it only when every
-    candidate's URL is relative or of an allowed scheme (no `javascript:` image)."""
-    if attribute != "srcset":
+# What a URL parser removes before it reads a scheme: tabs and line breaks anywhere, and
+# leading C0 controls and spaces ("java\tscript:" is "javascript:" to a browser).
+_URL_IGNORED = str.maketrans("", "", "\t\n\r")
+_URL_ATTRIBUTES = frozenset({"srcset", "cite"})
+
+
+def _url_allowed(url: str) -> bool:
+    scheme = _SCHEME.match(url.translate(_URL_IGNORED).lstrip("".join(map(chr, range(0x21)))))
+    return scheme is None or scheme.group(1).lower() in _SCHEMES
+
+
+def _urls_allowed(element: str, attribute: str, value: str) -> str | None:
+    """Attributes holding URLs the sanitiser does not check: `srcset` (a list of candidates) and
+    `cite`. Keep one only when every URL is relative or of an allowed scheme (no
+    `javascript:` image or quotation source)."""
+    if attribute not in _URL_ATTRIBUTES:
         return value
-    for candidate in value.split(","):
-        scheme = _SCHEME.match(candidate)
-        if scheme and scheme.group(1).lower() not in _SCHEMES:
-            return None
-    return value
+    urls = value.split(",") if attribute == "srcset" else [value]
+    return value if all(_url_allowed(url) for url in urls) else None
 
 
 _body = nh3.Cleaner(
     tags=_BODY_TAGS,
     attributes=_BODY_ATTRIBUTES,
-    attribute_filter=_srcset_urls_allowed,
+    attribute_filter=_urls_allowed,
     clean_content_tags=_REMOVED_WITH_CONTENT,
     url_schemes=_SCHEMES,
     link_rel="noopener noreferrer",

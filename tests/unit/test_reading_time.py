@@ -72,6 +72,16 @@ def test_a_srcset_of_another_scheme_is_removed() -> None:
     assert sanitize_body('<img src="a.png" srcset="javascript:alert(1) 1x">') == '<img src="a.png">'
     kept = '<img src="a.png" srcset="a.png 1x, https://cdn.example/b.png 2x">'
     assert sanitize_body(kept) == kept
+    # a browser leaves tabs and line breaks out of a URL before it reads the scheme
+    assert sanitize_body('<img src="a.png" srcset="java&#9;script:alert(1) 1x">') == '<img src="a.png">'
+    assert sanitize_body('<img src="a.png" srcset="da&#10;ta:image/svg+xml,x 1x">') == '<img src="a.png">'
+
+
+def test_a_quotation_source_of_another_scheme_is_removed() -> None:
+    assert sanitize_body('<blockquote cite="javascript:alert(1)">q</blockquote>') == "<blockquote>q</blockquote>"
+    assert sanitize_body('<q cite="java&#9;script:x">q</q>') == "<q>q</q>"
+    for kept in ('<q cite="https://news.example/a">q</q>', '<del cite="/changes/1">x</del>'):
+        assert sanitize_body(kept) == kept
 
 
 def test_an_embedded_frame_leaves_a_link_to_what_it_showed() -> None:
