@@ -20,6 +20,7 @@ the rebuild starts over (up to `attempts` times).
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ async def reindex(
 
 async def rebuild_feeds(redis: Redis, keys: Keys, progress: Progress | None = None, *, attempts: int = 5) -> int:
     """Rebuild and switch atomically; how many live articles the new feeds hold."""
+    await sweep_abandoned_scratch(redis, keys, now=time.time())
     for _ in range(attempts):
         try:
             return await _attempt(redis, keys, progress or (lambda done, total: None))
@@ -83,8 +85,33 @@ async def rebuild_feeds(redis: Redis, keys: Keys, progress: Progress | None = No
     raise RebuildConflict(attempts)
 
 
+ABANDONED_AFTER_S = 3600
+"""A rebuild's scratch keys older than this belong to one that was killed (a rebuild of a
+million articles takes minutes); the next rebuild removes them."""
+
+
+def scratch_token(now: float) -> str:
+    """A rebuild's own token: when it started (seconds), and a random part."""
+    return f"{int(now)}-{uuid.uuid4().hex[:12]}"
+
+
+async def sweep_abandoned_scratch(redis: Redis, keys: Keys, *, now: float) -> int:
+    """Remove the scratch keys of rebuilds that started over `ABANDONED_AFTER_S` ago, or whose
+    token says no start (written before tokens did); a killed `newsfeed reindex` leaves a whole
+    copy of the feeds behind. How many keys were removed."""
+    root = f"{keys.root}:rebuild:"
+    abandoned = []
+    async for key in redis.scan_iter(match=root + "*", count=1000):
+        started = key.decode()[len(root) :].partition(":")[0].partition("-")[0]
+        if not (started.isascii() and started.isdigit()) or now - int(started) > ABANDONED_AFTER_S:
+            abandoned.append(key)
+    for start in range(0, len(abandoned), _CHUNK):
+        await redis.delete(*abandoned[start : start + _CHUNK])
+    return len(abandoned)
+
+
 async def _attempt(redis: Redis, keys: Keys, progress: Progress) -> int:
-    fresh = keys.scratch(uuid.uuid4().hex[:12])
+    fresh = keys.scratch(scratch_token(time.time()))
     async with redis.pipeline(transaction=True) as watcher:
         await watcher.watch(keys.live)
         article_keys = [k async for k in redis.scan_iter(match=keys.article("*"), count=1000)]

@@ -284,13 +284,21 @@ def exceeds(html: str, depth_limit: int) -> Literal["depth", "copies"] | None:
 def _copied_per_tag_at_most(html: str) -> int:
     """The characters of the formatting elements a parser may copy before one tag: those of
     every formatting element but the ones that hold only text and end with their own end tag
-    (`<a href="...">link</a>`), which nothing closes but that end tag."""
+    (`<a href="...">link</a>`), which nothing closes but that end tag. A start tag inside the
+    extent of an earlier one (a quoted value may hold `>`) is counted as running to the end:
+    reading each such tag whole would read the body once per tag."""
     copied = 0
+    read_until = 0
     for start in _FORMATTING_START.finditer(html):
-        if not start.group(1):
-            whole = _QUOTED_TAG.match(html, start.start())
-            assert whole is not None  # it matches wherever a tag starts
-            copied += whole.end() - start.start()
+        if start.group(1):
+            continue
+        if start.start() < read_until:
+            copied += len(html) - start.start()
+            continue
+        whole = _QUOTED_TAG.match(html, start.start())
+        assert whole is not None  # it matches wherever a tag starts
+        copied += whole.end() - start.start()
+        read_until = whole.end()
     return copied
 
 
@@ -341,14 +349,17 @@ def markup_cost(html: str, *, depth_limit: int | None = None, copy_limit: int | 
             continue
         maybe_text = in_comment or token.start() < quoted_until
         self_closing = False
-        if '"' in attributes or "'" in attributes or (ended and attributes[-1:] == "/"):
+        size = token.end() - token.start()
+        if token.start() < quoted_until:
+            # Inside an earlier tag's extent: reading this one whole would read the body again for
+            # each such tag, so it is taken to run to the end (and to close nothing itself).
+            size = len(html) - token.start()
+        elif '"' in attributes or "'" in attributes or (ended and attributes[-1:] == "/"):
             whole = _QUOTED_TAG.match(html, token.start())
             assert whole is not None  # it matches wherever `_TOKENS` found a tag
-            quoted_until = max(quoted_until, whole.end())
+            quoted_until = whole.end() if whole.end() > token.end() else quoted_until
             self_closing = whole.group(1) == "/>" and whole.end() == token.end()
             size = whole.end() - whole.start()
-        else:
-            size = token.end() - token.start()
         # HTML lowers ASCII letters only: `<trac\u212a>` (a Kelvin sign) is no `<track>`.
         tag = name.lower() if name.isascii() else name
         if formatting is not None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from newsfeed_readmodel.keys import Keys
-from newsfeed_readmodel.reindex import rebuild_feeds
+from newsfeed_readmodel.reindex import ABANDONED_AFTER_S, rebuild_feeds, scratch_token
 from newsfeed_schemas.streams import key_root
 from tests.conftest import System
 from tests.factories import deleted, published, unpublished
@@ -75,3 +76,18 @@ async def test_rebuild_during_writes_loses_nothing(system: System) -> None:
     before = await canonical_dump(system.redis, system.prefix)
     await rebuild_feeds(system.redis, keys)
     assert await canonical_dump(system.redis, system.prefix) == before
+
+
+async def test_a_rebuild_removes_what_a_killed_one_left_and_nothing_of_a_running_one(system: System) -> None:
+    keys = Keys(system.prefix)
+    await _publish_corpus(system, 6)
+    now = time.time()
+    killed = keys.scratch(scratch_token(now - ABANDONED_AFTER_S - 60))  # a `newsfeed reindex` killed an hour ago
+    older = keys.scratch("0a1b2c3d4e5f")  # a token written before tokens said when they started
+    running = keys.scratch(scratch_token(now))  # another rebuild, still at work
+    for scratch in (killed, older, running):
+        await system.redis.zadd(scratch.feed("all"), {"000000000000001|x": 0})
+        await system.redis.sadd(scratch.live, "x")
+    await rebuild_feeds(system.redis, keys)
+    left = {k.decode() async for k in system.redis.scan_iter(match=f"{key_root(system.prefix)}:rebuild:*")}
+    assert left == {running.feed("all"), running.live}
