@@ -91,11 +91,13 @@ end
 return rows
 """
 
-# KEYS[1]: lease hash; ARGV: holder, ttl ms, force ('1': take it whoever holds it)
+# KEYS[1]: lease hash; ARGV: holder, ttl ms, mode ('0': take it if free or held, '1': take it
+# whoever holds it, '2': renew only: a holder whose lease lapsed meanwhile does not get it back,
+# since another may have led and written in between)
 # -> 1 when `holder` holds the lease now (taken or renewed), else 0
 TAKE_LEASE = """
 local holder = redis.call('HGET', KEYS[1], 'holder')
-if holder ~= ARGV[1] and holder and ARGV[3] ~= '1' then return 0 end
+if holder ~= ARGV[1] and (holder or ARGV[3] == '2') and ARGV[3] ~= '1' then return 0 end
 redis.call('HSET', KEYS[1], 'holder', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1

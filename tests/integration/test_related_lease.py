@@ -29,7 +29,7 @@ class SwallowingStore(RelatedStore):
         self.renewals = 0
         self.swallowing = True
 
-    async def take_lease(self, ttl_ms: int, *, force: bool = False) -> bool:
+    async def take_lease(self, ttl_ms: int, *, force: bool = False, renew: bool = False) -> bool:
         self.renewals += 1
         self.in_flight.set()
         try:
@@ -80,3 +80,20 @@ async def test_leaving_the_block_does_not_wait_for_a_renewal_that_swallowed_its_
     await redis_client.hset(store.keys.related_lease, "holder", "someone else")
     await eventually(lambda: holder(redis_client, store), until=lambda h: h == b"someone else", timeout=1)
     assert store.renewals == renewals
+
+
+async def test_a_holder_paused_past_its_lease_does_not_take_it_back_by_renewing(
+    redis_client: Redis, prefix: str
+) -> None:
+    # A maintainer frozen mid-rebuild (SIGSTOP) while another took the lease, rebuilt and let it go:
+    # thawed, its renewal must not win the lease back, or its stale lists would be written.
+    paused = RelatedStore(redis_client, Keys(prefix), RelatedSettings())
+    other = RelatedStore(redis_client, Keys(prefix), RelatedSettings())
+    assert await paused.take_lease(TTL_MS)
+    await redis_client.delete(Keys(prefix).related_lease)  # it lapsed while the process was stopped
+    assert await other.take_lease(TTL_MS)
+    await other.release_lease()
+    assert not await paused.take_lease(TTL_MS, renew=True)
+    assert not await paused.write_chunked({"a": ([], [(1, "b")])}, "evt")  # its fenced writes are refused
+    assert await redis_client.exists(Keys(prefix).related("a")) == 0
+    assert await paused.take_lease(TTL_MS)  # starting over, it may lead again

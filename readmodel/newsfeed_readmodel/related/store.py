@@ -83,9 +83,11 @@ class RelatedStore:
         self._release = redis.register_script(RELEASE_LEASE)
 
     # ------------------------------------------------------------------ the lease
-    async def take_lease(self, ttl_ms: int, *, force: bool = False) -> bool:
-        """Take or renew the lease; `force` takes it from whoever holds it (a reindex)."""
-        args: list[str | int] = [self.holder, ttl_ms, "1" if force else "0"]
+    async def take_lease(self, ttl_ms: int, *, force: bool = False, renew: bool = False) -> bool:
+        """Take or renew the lease; `force` takes it from whoever holds it (a reindex); `renew`
+        only renews it: a process paused past its lease, which another may have taken, used and
+        released meanwhile, must not take it back and go on with what it computed before."""
+        args: list[str | int] = [self.holder, ttl_ms, "1" if force else "2" if renew else "0"]
         return bool(await self._take(keys=[self.keys.related_lease], args=args))
 
     async def release_lease(self) -> None:
@@ -102,7 +104,7 @@ class RelatedStore:
         so the maintainer never started over."""
 
         async def renew() -> None:
-            await self.take_lease(ttl_ms)
+            await self.take_lease(ttl_ms, renew=True)
 
         renewal = BackgroundLoop("related lease renewal", log)
         renewal.start(renew, ttl_ms / 3000, wait_first=True)
