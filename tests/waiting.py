@@ -9,7 +9,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["eventually"]
+__all__ = ["eventually", "longest_pause"]
 
 
 async def eventually(
@@ -26,3 +26,24 @@ async def eventually(
             raise AssertionError(f"condition not met within {timeout}s; last result: {result!r}")
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.2)
+
+
+async def longest_pause(work: Awaitable[T]) -> tuple[T, float]:
+    """What `work` gives, and the longest the event loop went without running another task
+    meanwhile (a task that wakes every 5 ms measures it)."""
+    longest = 0.0
+
+    async def tick() -> None:
+        nonlocal longest
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            longest = max(longest, now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    try:
+        return await work, longest
+    finally:
+        ticker.cancel()

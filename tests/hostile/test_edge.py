@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,6 +19,7 @@ from newsfeed_schemas.streams import key_root
 from tests.conftest import System, running_system
 from tests.factories import published
 from tests.redis_server import RedisServer
+from tests.waiting import longest_pause
 
 JSON = {"content-type": "application/json"}
 
@@ -275,26 +276,6 @@ async def roomy(redis_server: RedisServer, prefix: str) -> AsyncIterator[System]
         yield system
 
 
-async def _longest_pause(work: Awaitable[Any]) -> tuple[Any, float]:
-    """What `work` gives, and the longest the event loop went without running another task meanwhile."""
-    longest = 0.0
-
-    async def tick() -> None:
-        nonlocal longest
-        last = time.perf_counter()
-        while True:
-            await asyncio.sleep(0.005)
-            now = time.perf_counter()
-            longest = max(longest, now - last)
-            last = now
-
-    ticker = asyncio.create_task(tick())
-    try:
-        return await work, longest
-    finally:
-        ticker.cancel()
-
-
 async def test_a_large_body_does_not_hold_the_process_while_it_is_validated(roomy: System) -> None:
     # Some 5 MB of shallow markup: about a second of validation (the nesting scan reads every tag),
     # which publisher and indexer do beside the requests and stream reads of the process. On the
@@ -304,9 +285,9 @@ async def test_a_large_body_does_not_hold_the_process_while_it_is_validated(room
     check_event(orjson.loads(orjson.dumps(event)), CEILINGS)
     validation_s = time.perf_counter() - started
 
-    response, publisher_pause = await _longest_pause(roomy.publish(event))
+    response, publisher_pause = await longest_pause(roomy.publish(event))
     assert response.status_code == 202, response.text[:300]
-    _, indexer_pause = await _longest_pause(roomy.caught_up(timeout=120))
+    _, indexer_pause = await longest_pause(roomy.caught_up(timeout=120))
     assert await roomy.feed_ids() == ["large"]
     assert publisher_pause < validation_s / 2, (publisher_pause, validation_s)
     assert indexer_pause < validation_s / 2, (indexer_pause, validation_s)
