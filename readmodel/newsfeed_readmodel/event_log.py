@@ -75,12 +75,12 @@ class EventLog:
         concurrent: int = 50,
     ) -> None:
         self.redis = redis
-        self._turns = asyncio.Semaphore(concurrent)
         self.keys = keys
         self.dedupe_ttl_s = dedupe_ttl_s
         self.replica_acks = replica_acks
         self.replica_timeout_ms = replica_timeout_ms
         self._append = redis.register_script(APPEND)
+        self._turns = asyncio.Semaphore(concurrent)
 
     async def append(self, event: ArticleEvent) -> Appended:
         (result,) = await self.append_many([event])

@@ -1,4 +1,6 @@
-"""How deeply an HTML fragment nests its elements, estimated in linear time and never under.
+"""What an HTML fragment costs an HTML5 parser, estimated in linear time and never under: how
+deeply its elements nest, and how much of its formatting elements the parser copies (see
+`_FormattingList`; `exceeds` checks both).
 
 HTML parsers that follow the HTML5 tree-construction rules (html5ever, behind the
 sanitiser) look up the stack of open elements for many start tags, so their cost grows
@@ -32,10 +34,6 @@ from typing import Literal, NamedTuple
 
 __all__ = ["MarkupCost", "copy_allowance", "exceeds", "markup_cost", "nesting_depth"]
 
-# One pass of tokens: comment openings and closings, and tags. `[^>]*` never backtracks: a tag
-# that is never closed runs to the end (one match, not one per `<`). `<!-->` and `<!--->` are
-# whole (empty) comments; their `-->` overlaps the opening and would otherwise be missed. A tag
-# name runs to a space, `/` or `>`, as HTML's tokenizer reads it (`<p<b>` opens a `p<b`, no `p`).
 # Tokens: comment openings and closings, and tags, each tag ending at its first `>`. A quoted
 # attribute value may hold `>` and what looks like markup (`<span title="></span>">` is one tag);
 # `_QUOTED_TAG` reads such a tag whole, and what the first pattern found inside it counts
@@ -242,7 +240,8 @@ _FORMATTING_START = re.compile(
     "<" + _FORMATTING_NAME + r"(?=[\t\n\f\r />])"
     r"(?:[^<>\"'=]*(?:=[\t\n\f\r ]*(?:\"[^\"<>]*\"|'[^'<>]*'|[^<>\"'=\t\n\f\r ][^<>\"'\t\n\f\r ]*)?[^<>\"'=]*)*"
     r">[^<]*</(" + _FORMATTING_NAME + r")[\t\n\f\r ]*>)?"
-)  # Elements that put a marker in the list of active formatting elements.
+)
+# Elements that put a marker in the list of active formatting elements.
 _MARKERS = frozenset(["applet", "caption", "marquee", "object", "td", "template", "th"])
 _IDENTICAL_KEPT = 3
 # HTML's "special" elements (besides the formatting ones, all but phrasing content): an end tag
@@ -275,7 +274,7 @@ def exceeds(html: str, depth_limit: int) -> Literal["depth", "copies"] | None:
     copies_within = tags * len(html) <= allowance or tags * _copied_per_tag_at_most(html) <= allowance
     if copies_within and tags - html.count("</") <= depth_limit:
         return None
-    cost = markup_cost(html, depth_limit=depth_limit, copy_limit=None if copies_within else allowance)
+    cost = markup_cost(html, depth_limit=depth_limit, copy_limit=allowance, count_copies=not copies_within)
     if cost.depth > depth_limit:
         return "depth"
     return "copies" if cost.copied > allowance else None
@@ -320,13 +319,15 @@ class MarkupCost(NamedTuple):
 
 def nesting_depth(html: str, stop_at: int | None = None) -> int:
     """An upper estimate of the element depth of `html`; stops counting past `stop_at`."""
-    return markup_cost(html, depth_limit=stop_at, copy_limit=None).depth
+    return markup_cost(html, depth_limit=stop_at, count_copies=False).depth
 
 
-def markup_cost(html: str, *, depth_limit: int | None = None, copy_limit: int | None = -1) -> MarkupCost:
+def markup_cost(
+    html: str, *, depth_limit: int | None = None, copy_limit: int | None = None, count_copies: bool = True
+) -> MarkupCost:
     """Upper estimates of the depth of `html` and of the formatting elements a parser copies;
-    counting stops once either passes its limit (`copy_limit` -1: none; None: copies are not
-    counted at all, and `copied` is 0, which saves half the time).
+    counting stops once either passes its limit (None: no limit). Without `count_copies`,
+    `copied` is 0, which saves half the time.
 
     A comment runs from `<!--` to the next `-->` or `--!>` (that of a `<!-->` included). A
     closing sequence inside what the pattern reads as a tag's attributes does not end it, so
@@ -335,11 +336,11 @@ def markup_cost(html: str, *, depth_limit: int | None = None, copy_limit: int | 
     value at all, so what follows may be markup), start tags count and end tags close nothing:
     the estimates can only come out higher, never lower.
     """
-    formatting = None if copy_limit is None else _FormattingList()
+    formatting = _FormattingList() if count_copies else None
     elements = _OpenElements(formatting)
     deepest = 0
     depth_limit = len(html) if depth_limit is None else depth_limit
-    copy_limit = len(html) ** 2 if copy_limit is None or copy_limit < 0 else copy_limit
+    copy_limit = len(html) ** 2 if copy_limit is None else copy_limit
     in_comment = False
     quoted_until = 0  # tokens before this may be inside a quoted attribute value
     for token in _TOKENS.finditer(html):  # match by match: the GIL is free between them
@@ -347,10 +348,11 @@ def markup_cost(html: str, *, depth_limit: int | None = None, copy_limit: int | 
         if comment:  # `<!-->` is an empty comment, or ends the one open: either way none is open after it
             in_comment = comment == _OPENS_COMMENT
             continue
-        maybe_text = in_comment or token.start() < quoted_until
+        inside_earlier_tag = token.start() < quoted_until
+        maybe_text = in_comment or inside_earlier_tag
         self_closing = False
         size = token.end() - token.start()
-        if token.start() < quoted_until:
+        if inside_earlier_tag:
             # Inside an earlier tag's extent: reading this one whole would read the body again for
             # each such tag, so it is taken to run to the end (and to close nothing itself).
             size = len(html) - token.start()

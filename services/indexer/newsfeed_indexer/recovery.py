@@ -109,13 +109,17 @@ class Reclaimer:
         if not live:
             return
         deliveries = await self._delivery_counts(live[0][0], live[-1][0], len(live))
+        crashing = self.settings.max_deliveries * _CRASH_FACTOR
+        # Entries that crashed the process this often are not decoded again (decoding may be what crashes).
+        decodable = [(sid, fields) for sid, fields in live if deliveries.get(sid, 1) <= crashing]
+        decoded = iter(await decode_entries_off_loop([sid for sid, _ in decodable], [f for _, f in decodable]))
         entries: list[StreamEntry] = []
         for sid, fields in live:
             times = deliveries.get(sid, 1)
-            if times > self.settings.max_deliveries * _CRASH_FACTOR:
+            if times > crashing:
                 entries.append(StreamEntry(sid, None, fields, error=f"delivered {times} times without being applied"))
                 continue
-            (entry,) = await decode_entries_off_loop([sid], [fields])
+            entry = next(decoded)
             if times > self.settings.max_deliveries:
                 await self._last_try(entry, times)
             else:
