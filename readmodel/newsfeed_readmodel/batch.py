@@ -68,6 +68,13 @@ class OpBatch:
         self._touch(*(args if name == "DEL" else args[:1]))
         self.ops.append([name, *args])
 
+    def rename(self, source: str, target: str) -> None:
+        self._touch(source, target)
+        self.ops.append(["RENAME", source, target])
+
+    def hincrby(self, name: str, key: str, amount: int = 1) -> None:
+        self.command("HINCRBY", name, key, amount)
+
     def delete(self, *names: str) -> None:
         self.command("DEL", *names)
 

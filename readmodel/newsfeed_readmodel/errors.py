@@ -5,7 +5,7 @@ ReadModelError
 ├── InvalidFeedName    a tag or author slug that cannot name a feed              (read API: 400)
 ├── ArticleNotFound    no live article with that id or slug                      (read API: 404)
 ├── ApplyConflict      a batch met concurrent writes to its articles too often   (indexer: retried later)
-└── RebuildConflict    the read model kept changing during a reindex             (CLI: retry when quieter)
+└── RebuildConflict    a reindex's hold on the indexer's writes kept lapsing      (CLI: retry)
 
 Redis' own errors are not wrapped: `newsfeed_runtime.redis.is_outage` tells an outage
 from the rest, and every HTTP process maps them to 503 in `newsfeed_runtime.errors`.
@@ -53,5 +53,7 @@ class ApplyConflict(ReadModelError):
 
 class RebuildConflict(ReadModelError):
     def __init__(self, attempts: int) -> None:
-        super().__init__(f"the read model kept changing during {attempts} rebuild attempts; retry when quieter")
+        super().__init__(
+            f"the rebuild's hold on the indexer's writes lapsed before its switch {attempts} times; retry"
+        )
         self.attempts = attempts

@@ -17,6 +17,7 @@
 | `{p}:related-state`          | hash   | position in `related-work`, settings fingerprints, rebuild flag |
 | `{p}:related-lease`          | hash   | which process maintains the related lists now (expires) |
 | `{p}:rebuild:{token}:...`    | any    | a rebuild's fresh copies of the keys above (`scratch`), renamed over them |
+| `{p}:rebuild-hold`           | hash   | a rebuild switching in its keys: the indexer's writes wait (expires) |
 | `{p}:probe:{consumer}`       | string | a replica's write probe: does Redis accept writes? (expires) |
 | `{p}:versions`               | hash   | `feed:{name}`, `related:{id}`: counters bumped on change (HTTP ETags) |
 | `{p}:replicated`             | string | set once a publisher saw a replica: acknowledge what one holds |
@@ -120,6 +121,10 @@ class Keys:
     @property
     def live(self) -> str:
         return f"{self.root}:live"
+
+    @property
+    def rebuild_hold(self) -> str:
+        return f"{self.root}:rebuild-hold"
 
     @property
     def cards(self) -> str:

@@ -10,10 +10,13 @@ in an `OpBatch`, and runs them in one EVALSHA (`scripts.APPLY`) that first check
 that no article changed since it was read. Either the whole batch is applied and
 acknowledged or nothing is (the entries stay pending and are delivered again). A
 concurrent writer of the same article makes the check fail and the batch is recomputed.
+While a rebuild switches in its keys (`reindex`, `{p}:rebuild-hold`) the check fails too, and
+the writer waits for the rebuild to let go (at most `reindex.HOLD_TTL_MS`, should it die).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -38,6 +41,7 @@ from .scripts import APPLY, READ_RECORDS
 __all__ = ["ApplyResult", "Projector", "ReadModelWriter"]
 
 _MAX_CONFLICT_RETRIES = 50
+_HOLD_POLL_S = 0.02
 
 Plan = TypeVar("Plan")
 
@@ -98,12 +102,13 @@ class ReadModelWriter:
         """Apply and acknowledge a batch atomically; recomputed on a concurrent write."""
         article_ids = list(dict.fromkeys(e.event.subject for e in entries if e.event is not None))
         result = ApplyResult()
-        for _ in range(_MAX_CONFLICT_RETRIES):
+        while True:
             rows = await self._read_rows(article_ids)
             stored = {aid: decode_stored(row) for aid, row in rows.items()}
             result.applied, result.skipped = _fold(entries, stored)
             plans = [await p.prepare(result.applied) for p in self.projectors]
             ops = OpBatch()
+            ops.expect(self.keys.rebuild_hold, "holder", None)
             for aid, row in rows.items():
                 ops.expect(self.keys.article(aid), "version", row.get(b"version"))
             self._write(ops, result.applied)
@@ -114,8 +119,12 @@ class ReadModelWriter:
             keys = ops.declared(self.redis, self.keys.streams.articles)
             if await self._apply_script(keys=keys, args=ops.argv()) == 1:
                 return result
+            if await self.redis.exists(self.keys.rebuild_hold):
+                await asyncio.sleep(_HOLD_POLL_S)  # a rebuild is switching in its keys (`reindex`)
+                continue
             result.conflicts += 1
-        raise ApplyConflict(_MAX_CONFLICT_RETRIES)
+            if result.conflicts >= _MAX_CONFLICT_RETRIES:
+                raise ApplyConflict(_MAX_CONFLICT_RETRIES)
 
     def _write(self, ops: OpBatch, transitions: list[Transition]) -> None:
         keys = self.keys

@@ -11,6 +11,7 @@ from newsfeed_schemas.streams import key_root
 from tests.conftest import System
 from tests.factories import deleted, published, unpublished
 from tests.readmodel_dump import canonical_dump
+from tests.waiting import eventually
 
 TAGS = [[{"slug": "world"}], [{"slug": "economy"}, {"slug": "world"}], [{"slug": "sport"}]]
 
@@ -91,3 +92,75 @@ async def test_a_rebuild_removes_what_a_killed_one_left_and_nothing_of_a_running
     await rebuild_feeds(system.redis, keys)
     left = {k.decode() async for k in system.redis.scan_iter(match=f"{key_root(system.prefix)}:rebuild:*")}
     assert left == {running.feed("all"), running.live}
+
+
+async def test_a_rebuild_finishes_while_the_cms_keeps_publishing(system: System) -> None:
+    """A busy site never gives the rebuild a quiet moment: the CMS publishes, edits and takes
+    down throughout, more often than a rebuild of the corpus takes. The rebuild still finishes,
+    and what it switched in is what the indexer keeps: once the writes stop, a second rebuild
+    changes nothing, and the feed holds exactly the articles left live."""
+    keys = Keys(system.prefix)
+    corpus = [published(f"art-{i:04d}", minutes=i, tags=TAGS[i % 3]) for i in range(1500)]
+    for start in range(0, len(corpus), 500):
+        response = await system.http.post("/v1/events/batch", json=corpus[start : start + 500])
+        assert response.json()["accepted"] == 500
+    await system.caught_up(timeout=60)
+    live = {f"art-{i:04d}" for i in range(1500)}
+    stop = asyncio.Event()
+    sent = 0
+
+    async def cms() -> None:
+        nonlocal sent
+        while not stop.is_set():
+            i = 1500 + sent
+            if sent % 3 == 0:  # a new article
+                event, article = published(f"art-{i:04d}", minutes=i, tags=TAGS[i % 3]), f"art-{i:04d}"
+                live.add(article)
+            elif sent % 3 == 1:  # an edit that moves an old article to another tag
+                article = f"art-{sent:04d}"
+                event = published(article, minutes=sent, revision=2, tags=TAGS[(sent + 1) % 3])
+            else:  # a take-down
+                article = f"art-{sent + 700:04d}"
+                event = unpublished(article, revision=2)
+                live.discard(article)
+            assert (await system.publish(event)).status_code in (200, 202)
+            sent += 1
+            await asyncio.sleep(0.005)  # pacing, so that the indexer applies as the CMS sends
+
+    task = asyncio.create_task(cms())
+    try:
+        await rebuild_feeds(system.redis, keys)
+    finally:
+        stop.set()
+        await task
+    assert sent >= 3  # the CMS wrote while the rebuild ran (a rebuild that needs a quiet moment fails)
+    await system.caught_up()
+    after_writes = await canonical_dump(system.redis, system.prefix)
+    await rebuild_feeds(system.redis, keys)
+    assert await canonical_dump(system.redis, system.prefix) == after_writes
+    assert set(await _all_feed_ids(system)) == live
+
+
+async def test_the_indexer_waits_out_a_rebuild_that_died_holding_its_writes(system: System) -> None:
+    """A `newsfeed reindex` killed during its switch leaves its hold behind: the indexer applies
+    nothing while it stands, then carries on by itself once it expires; nothing is lost."""
+    keys = Keys(system.prefix)
+    await _publish_corpus(system, 3)
+    await system.redis.hset(keys.rebuild_hold, "holder", "a-killed-rebuild")
+    await system.redis.pexpire(keys.rebuild_hold, 1500)
+    expires_at = time.monotonic() + (await system.redis.pttl(keys.rebuild_hold)) / 1000
+    assert (await system.publish(published("art-late", minutes=99))).status_code == 202
+    await eventually(system.feed_ids, until=lambda ids: "art-late" in ids)
+    assert time.monotonic() >= expires_at - 0.05  # not applied while the hold stood
+    await system.caught_up()
+
+
+async def _all_feed_ids(system: System) -> list[str]:
+    ids: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = await system.feed(limit=100, **({"cursor": cursor} if cursor else {}))
+        ids += [card["id"] for card in page["items"]]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return ids
