@@ -262,10 +262,12 @@ async def test_the_feeds_parse_and_follow_the_feed_order(system: System) -> None
         assert f'rel="alternate" type="{media_type}"' in page.text
 
 
-async def _event_stream(system: System, headers: dict[str, str]) -> AsyncIterator[dict[str, Any]]:
+async def _event_stream(
+    system: System, headers: dict[str, str], path: str = "/v1/feed/events"
+) -> AsyncIterator[dict[str, Any]]:
     """The live stream's events as they come: {"event", "id", "data"}."""
     current: dict[str, Any] = {}
-    async with system.http.stream("GET", "/v1/feed/events", headers=headers, timeout=15) as response:
+    async with system.http.stream("GET", path, headers=headers, timeout=15) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         async for line in response.aiter_lines():
@@ -351,6 +353,51 @@ async def test_a_client_that_missed_more_than_can_be_replayed_is_told_to_reload(
     await system.caught_up(timeout=60)
     [reload] = await asyncio.wait_for(_events(system, {"last-event-id": place.decode()}, 1), 15)
     assert reload["event"] == "feed.reload"
+
+
+async def _reads_of_the_stream(system: System) -> int:
+    stats = await system.redis.info("commandstats")
+    return sum(int(stats.get(f"cmdstat_{name}", {}).get("calls", 0)) for name in ("xrange", "xrevrange"))
+
+
+async def test_readers_who_reconnect_together_each_get_what_they_missed_from_one_read(system: System) -> None:
+    """After an API restart every open page reconnects at once from the same Last-Event-ID: each
+    gets exactly the changes of its own feed, and the stream is read for all of them once, not
+    once per page (a thousand pages reading a thousand changes each held the API for seconds)."""
+    await _seed(system, 1)
+    stream = f"{key_root(system.prefix)}:feed-changes"
+    [(place, _)] = await system.redis.xrevrange(stream, count=1)
+    tags = [[{"slug": "politics"}], [{"slug": "sport"}]]
+    batch = [published(f"m{i:02d}", minutes=10 + i, tags=tags[i % 2]) for i in range(30)]
+    assert (await system.http.post("/v1/events/batch", json=batch)).json()["accepted"] == 30
+    await system.caught_up()
+    resume = {"last-event-id": place.decode()}
+    before = await _reads_of_the_stream(system)
+
+    async def page(feed: str, wanted: int) -> list[str]:
+        query = f"?tag={feed}" if feed != "all" else ""
+        events: list[str] = []
+        stream = _event_stream(system, resume, f"/v1/feed/events{query}")
+        async for event in stream:
+            events.append(orjson.loads(event["data"])["article_id"])
+            if len(events) == wanted:
+                break
+        await stream.aclose()
+        return events
+
+    feeds = ["all", "politics", "sport"] * 20
+    got = await asyncio.wait_for(asyncio.gather(*(page(feed, 30 if feed == "all" else 15) for feed in feeds)), 30)
+    expected = {
+        "all": [f"m{i:02d}" for i in range(30)],
+        "politics": [f"m{i:02d}" for i in range(0, 30, 2)],
+        "sport": [f"m{i:02d}" for i in range(1, 30, 2)],
+    }
+    assert all(events == expected[feed] for feed, events in zip(feeds, got, strict=True))
+    assert await _reads_of_the_stream(system) - before <= 3 * 4  # one read is 3 commands; 60 pages read alone: 180
+    # a page that resumes from the same place after one more change gets that change too
+    await system.publish(published("m30", minutes=40, tags=tags[0]))
+    await system.caught_up()
+    assert await asyncio.wait_for(page("politics", 16), 15) == [*expected["politics"], "m30"]
 
 
 async def test_tag_and_author_pages_and_show_more_without_javascript(system: System) -> None:

@@ -7,7 +7,9 @@ stream id of the last change it saw) first gets what it missed, read with XRANGE
 live changes, with neither gaps nor repeats. When what it missed can no longer be replayed (the
 stream was trimmed past its id, more than `_CATCH_UP` changes came since, or the id is not one
 this stream sent), it gets one `feed.reload` instead: the page it shows is out of date and
-should be loaded again. A client too slow to keep up is disconnected (its browser reconnects
+should be loaded again. Pages that reconnect together from the same id (after an API restart)
+share one read of what they missed, decoded once, and each feed's part of it is worked out once.
+Each entry the hub follows is decoded once for all its watchers. A client too slow to keep up is disconnected (its browser reconnects
 and catches up). The wire format is `sse-starlette`'s.
 """
 
@@ -32,6 +34,7 @@ log = logging.getLogger("newsfeed.api")
 
 _QUEUE = 1_000
 _CATCH_UP = 1_000
+_RECENT_READS = 16
 _STREAM_ID = re.compile(r"[0-9]{1,15}-[0-9]{1,15}")
 CHANGED = "feed.changed"
 RELOAD = "feed.reload"
@@ -49,11 +52,18 @@ class LiveChange:
     event: str = CHANGED  # or RELOAD: changes were missed that cannot be replayed
 
 
-def _changes_of(stream_id: str, fields: dict[bytes, bytes], feed: str) -> LiveChange | None:
+def _decoded(fields: dict[bytes, bytes]) -> Any:
+    """An entry's announced change, decoded once for every watcher (None: not one)."""
     try:
-        change: Any = decode_fields(fields)
+        return decode_fields(fields)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _changes_of(stream_id: str, change: Any, feed: str) -> LiveChange | None:
+    try:
         delta = next((d for d in change.get("feeds", []) if d.get("feed") == feed), None)
-    except (ValueError, KeyError, AttributeError, TypeError):
+    except (AttributeError, TypeError):
         return None
     if delta is None:
         return None
@@ -62,9 +72,25 @@ def _changes_of(stream_id: str, fields: dict[bytes, bytes], feed: str) -> LiveCh
 
 
 @dataclass(eq=False)
+class _Missed:
+    """The entries after one id, decoded, and what each feed's clients get of them (worked out
+    once per feed, for every client of that feed resuming from that id)."""
+
+    rows: list[tuple[str, Any]]
+    newest: str  # the stream's newest entry when they were read: they account for everything up to it
+    _of_feed: dict[str, list[LiveChange]] = field(default_factory=dict)
+
+    def of_feed(self, feed: str) -> list[LiveChange]:
+        if feed not in self._of_feed:
+            rows = self.rows
+            self._of_feed[feed] = [live for entry_id, change in rows if (live := _changes_of(entry_id, change, feed))]
+        return self._of_feed[feed]
+
+
+@dataclass(eq=False)
 class _Watcher:
     feed: str
-    queue: asyncio.Queue[tuple[str, dict[bytes, bytes]] | None] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[tuple[str, Any] | None] = field(default_factory=asyncio.Queue)
 
 
 class FeedChangesHub:
@@ -77,6 +103,8 @@ class FeedChangesHub:
         self._watchers: set[_Watcher] = set()
         self._last_id: str | None = None
         self._starting = asyncio.Lock()
+        self._missed_reads: dict[str, asyncio.Future[_Missed | None]] = {}
+        self._recent_reads: dict[str, _Missed] = {}  # the last few, oldest first
         self._loop = BackgroundLoop("feed-changes hub", log)
 
     async def stop(self) -> None:
@@ -95,12 +123,13 @@ class FeedChangesHub:
         for _, rows in reply or []:
             for entry_id, fields in rows:
                 self._last_id = entry_id.decode()
+                change = _decoded(fields)
                 for watcher in list(self._watchers):
                     if watcher.queue.qsize() >= _QUEUE:  # too slow: let it reconnect and catch up
                         self._watchers.discard(watcher)
                         watcher.queue.put_nowait(None)
                     else:
-                        watcher.queue.put_nowait((self._last_id, fields))
+                        watcher.queue.put_nowait((self._last_id, change))
 
     async def _follow(self) -> None:
         """Start following, from the newest entry now, before a watcher reads what it missed: so
@@ -121,10 +150,10 @@ class FeedChangesHub:
             for change in opening:
                 yield change
             while (item := await watcher.queue.get()) is not None:
-                stream_id, fields = item
+                stream_id, change = item
                 if seen is not None and _not_after(stream_id, seen):
                     continue
-                live = _changes_of(stream_id, fields, feed)
+                live = _changes_of(stream_id, change, feed)
                 if live is not None:
                     yield live
         finally:
@@ -142,26 +171,47 @@ class FeedChangesHub:
         """
         if last_event_id is None:
             return ([LiveChange(start, b"", POSITION)] if start not in (None, "0-0") else []), None
-        missed = await self._missed(last_event_id)
+        missed = await self._missed(last_event_id, start or "0-0")
         if missed is None:
             newest = await self._position()
             reload = LiveChange(
                 None if newest == "0-0" else newest, orjson.dumps({"feed": feed, "reload": True}), RELOAD
             )
             return [reload], newest
-        if not missed:
+        if not missed.rows:
             return [], last_event_id
-        changes = [change for entry_id, fields in missed if (change := _changes_of(entry_id, fields, feed))]
-        reached = missed[-1][0]
-        return [*changes, LiveChange(reached, b"", POSITION)], reached
+        reached = missed.rows[-1][0]
+        return [*missed.of_feed(feed), LiveChange(reached, b"", POSITION)], reached
 
-    async def _missed(self, after: str) -> list[tuple[str, dict[bytes, bytes]]] | None:
-        """The entries announced after `after`, up to now; None when they cannot all be
-        replayed: `after` is no id of this stream's (malformed, or newer than its newest entry,
-        as after the stream was lost), the stream was trimmed past it, or more than `_CATCH_UP`
-        came since."""
+    async def _missed(self, after: str, start: str) -> _Missed | None:
+        """The entries announced after `after`, up to at least `start` (the hub's position when
+        the watcher joined: its queue holds what comes after), decoded; None when they cannot
+        all be replayed: `after` is no id of this stream's (malformed, or newer than its newest
+        entry, as after the stream was lost), the stream was trimmed past it, or more than
+        `_CATCH_UP` came since.
+
+        Clients that reconnect together (the API restarted, a network blip) mostly resume from
+        the same id: one read, decoded once, serves each of them whose `start` it reaches."""
         if not _STREAM_ID.fullmatch(after):
             return None
+        recent = self._recent_reads.get(after)
+        if recent is not None and _id(recent.newest) >= _id(start):
+            return recent
+        read = self._missed_reads.get(after)
+        if read is None:
+            read = asyncio.ensure_future(self._read_missed(after))
+            self._missed_reads[after] = read
+            read.add_done_callback(lambda _: self._missed_reads.pop(after, None))
+        missed = await asyncio.shield(read)  # a client that leaves does not cancel the others' read
+        if missed is not None and _id(missed.newest) < _id(start):  # read before this watcher joined
+            missed = await self._read_missed(after)
+        if missed is not None:
+            self._recent_reads[after] = missed
+            while len(self._recent_reads) > _RECENT_READS:
+                del self._recent_reads[next(iter(self._recent_reads))]
+        return missed
+
+    async def _read_missed(self, after: str) -> _Missed | None:
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.xrange(self.stream, count=1)
             pipe.xrevrange(self.stream, count=1)
@@ -171,7 +221,7 @@ class FeedChangesHub:
             return None
         if len(rows) > _CATCH_UP:
             return None
-        return [(entry_id.decode(), fields) for entry_id, fields in rows]
+        return _Missed([(entry_id.decode(), _decoded(fields)) for entry_id, fields in rows], newest[0][0].decode())
 
 
 def _id(text: str) -> tuple[int, int]:

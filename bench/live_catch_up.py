@@ -1,0 +1,86 @@
+"""Pages that reconnect to the live stream together: what their catch-up costs the API.
+
+    python -m bench.live_catch_up                 # 150 pages, 1,000 missed changes (a few seconds)
+    python -m bench.live_catch_up --pages 500
+
+After an API restart every open page reconnects at once with the same `Last-Event-ID` and is
+owed the changes it missed (up to 1,000). The feed-changes hub (`newsfeed_api.live`) is run
+in-process against a private redis-server (never 127.0.0.1:6379) holding 1,000 announced
+changes over 21 feeds; first one page resumes alone (the baseline), then all the pages at once.
+Printed: seconds of each, their ratio (the pages' cost in units of one page), the longest the
+event loop went without serving anything else, and the changes delivered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+import redis.asyncio as aioredis
+from tests.redis_server import RedisServer
+from tests.waiting import longest_pause
+
+from newsfeed_api.live import POSITION, FeedChangesHub
+from newsfeed_schemas.streams import encode_fields
+
+MISSED = 1_000
+
+
+async def announce(redis: aioredis.Redis, stream: str) -> str:
+    """1,000 changes, each to `all` and one of 20 tag feeds; the id before the first."""
+    place = (await redis.xadd(stream, {"data": b"{}"})).decode()
+    for i in range(MISSED):
+        delta = {"inserted": [f"a{i}"], "moved": [], "updated": [], "removed": []}
+        feeds = [{"feed": "all", **delta}, {"feed": f"tag:t{i % 20}", **delta}]
+        payload = {"type": "feed.changed", "article_id": f"a{i}", "event_type": "article.published", "feeds": feeds}
+        await redis.xadd(stream, encode_fields(payload, type_="feed.changed", subject=f"a{i}"))
+    return place
+
+
+async def resume(hub: FeedChangesHub, feed: str, place: str) -> int:
+    """A page resuming from `place`: how many changes it was sent before its position."""
+    sent = 0
+    async for change in hub.watch(feed, place):
+        if change.event == POSITION:
+            return sent
+        sent += 1
+    return sent
+
+
+async def run(pages: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        server = RedisServer(Path(folder), appendonly=False)
+        server.start()
+        redis = aioredis.Redis.from_url(server.url)
+        try:
+            place = await announce(redis, "changes")
+            feeds = ["all" if k % 2 else f"tag:t{k % 20}" for k in range(pages)]
+            hub = FeedChangesHub(redis, "changes")
+            began = time.perf_counter()
+            await resume(hub, "all", place)
+            alone = time.perf_counter() - began
+            await hub.stop()
+            hub = FeedChangesHub(redis, "changes")  # a fresh hub, as after a restart
+            began = time.perf_counter()
+            sent, pause = await longest_pause(asyncio.gather(*(resume(hub, feed, place) for feed in feeds)))
+            together = time.perf_counter() - began
+            await hub.stop()
+            print(f"one page alone: {alone:.3f} s")
+            print(f"{pages} pages together: {together:.3f} s ({together / alone:.1f}x one page)")
+            print(f"longest event-loop pause: {pause * 1000:.0f} ms; changes sent: {sum(sent):,}")
+        finally:
+            await redis.aclose()
+            server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--pages", type=int, default=150)
+    asyncio.run(run(parser.parse_args().pages))
+
+
+if __name__ == "__main__":
+    main()
