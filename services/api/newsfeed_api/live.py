@@ -9,8 +9,8 @@ stream was trimmed past its id, more than `_CATCH_UP` changes came since, or the
 this stream sent), it gets one `feed.reload` instead: the page it shows is out of date and
 should be loaded again. Pages that reconnect together from the same id (after an API restart)
 share one read of what they missed, decoded once, and each feed's part of it is worked out once.
-Each entry the hub follows is decoded once for all its watchers. A client too slow to keep up is disconnected (its browser reconnects
-and catches up). The wire format is `sse-starlette`'s.
+Each entry the hub follows is decoded once for all its watchers. A client too slow to keep up
+is disconnected (its browser reconnects and catches up). The wire format is `sse-starlette`'s.
 """
 
 from __future__ import annotations
