@@ -53,7 +53,5 @@ class ApplyConflict(ReadModelError):
 
 class RebuildConflict(ReadModelError):
     def __init__(self, attempts: int) -> None:
-        super().__init__(
-            f"the rebuild's hold on the indexer's writes lapsed before its switch {attempts} times; retry"
-        )
+        super().__init__(f"the rebuild's hold on the indexer's writes lapsed before its switch {attempts} times; retry")
         self.attempts = attempts
