@@ -26,6 +26,7 @@ __all__ = [
     "OUTAGE_ERRORS",
     "POOL_SIZE",
     "POOL_WAIT_S",
+    "WritesRefused",
     "connect",
     "is_cluster",
     "is_outage",
@@ -40,7 +41,14 @@ POOL_WAIT_S = 5.0
 
 log = logging.getLogger("newsfeed.redis")
 
+
+class WritesRefused(redis_errors.RedisError):
+    """Redis refused a write for now (MISCONF, NOREPLICAS, READONLY, ...), raised in place of the
+    ResponseError where a caller must not take it for a wrong request (`newsfeed_indexer.consumer`)."""
+
+
 OUTAGE_ERRORS: tuple[type[Exception], ...] = (
+    WritesRefused,
     redis_errors.ConnectionError,  # includes AuthenticationError: a wrong password is an operator's outage
     redis_errors.TimeoutError,
     redis_errors.BusyLoadingError,

@@ -170,3 +170,46 @@ async def test_entries_read_while_memory_is_full_are_not_dead_lettered(
     errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
     assert not errors, errors
     assert any("entries stay pending until it serves" in r.getMessage() for r in caplog.records)
+
+
+async def _noreplicas(client: aioredis.Redis) -> None:
+    await client.config_set("min-replicas-to-write", "1")  # no replica is attached: every write is refused
+
+
+async def _noreplicas_over(client: aioredis.Redis) -> None:
+    await client.config_set("min-replicas-to-write", "0")
+
+
+async def _reads_of_the_stream(client: aioredis.Redis) -> int:
+    """XREADGROUP commands that reached Redis, refused ones included."""
+    stats = (await client.info("commandstats")).get("cmdstat_xreadgroup", {})
+    return int(stats.get("calls", 0)) + int(stats.get("rejected_calls", 0)) + int(stats.get("failed_calls", 0))
+
+
+@pytest.mark.parametrize("mode", ["noreplicas", "readonly", "misconf"])
+async def test_a_replica_waits_out_refused_writes_without_spinning(
+    private_redis: RedisServer, prefix: str, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """XREADGROUP is a write. While Redis refuses writes, a replica's stream read fails each
+    time; it must try again after a pause, not at once in a loop (which took most of a core
+    and wrote an error with a traceback per attempt), and resume by itself afterwards."""
+    on, off = {"noreplicas": (_noreplicas, _noreplicas_over), "readonly": (_readonly, _readonly_over)}.get(
+        mode
+    ) or _misconf(private_redis.data_dir)
+    client = aioredis.Redis.from_url(private_redis.url, decode_responses=True)
+    async with running_system(private_redis.url, prefix) as system:
+        await system.publish(published("first"))
+        await system.caught_up()
+        await on(client)
+        before, began = await _reads_of_the_stream(client), time.monotonic()
+        await asyncio.sleep(2.0)  # an observation window: how often the replica reads meanwhile
+        reads = await _reads_of_the_stream(client) - before
+        elapsed = time.monotonic() - began
+        await off(client)
+        assert reads <= 2 + elapsed, f"{reads} stream reads in {elapsed:.1f} s while writes were refused"
+        assert (await system.publish(published("after", minutes=5))).status_code == 202
+        stats = await system.caught_up(timeout=30)
+        assert stats["articles"] == 2
+    await client.aclose()
+    errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, errors[:3]

@@ -18,9 +18,10 @@ from faststream import AckPolicy
 from faststream.redis import RedisBroker, StreamSub
 from faststream.redis.annotations import RedisBatchStreamMessage
 from faststream.redis.parser.message import MessageFormat
+from redis.exceptions import ResponseError
 
 from newsfeed_readmodel.entries import StreamEntry, decode_entries_off_loop
-from newsfeed_runtime.redis import is_outage
+from newsfeed_runtime.redis import WritesRefused, is_outage
 from newsfeed_schemas.streams import INDEXER_GROUP, SUBJECT_FIELD, TYPE_FIELD, StreamNames
 
 __all__ = ["BatchHandler", "EntryFormat", "FetchOutageAsWarning", "Subscriber", "register_consumer"]
@@ -83,6 +84,32 @@ def _text(value: bytes | None) -> str:
     return value.decode(errors="replace") if value is not None else ""
 
 
+def _refused_reads_back_off(subscriber: Any) -> None:
+    """Make a stream read that Redis refuses fail like an outage, so that FastStream waits before
+    reading again.
+
+    XREADGROUP is a write, so Redis refuses it while it refuses writes (MISCONF, NOREPLICAS,
+    READONLY). FastStream 0.7 re-raises every ResponseError of a stream read but NOGROUP, and its
+    task supervisor restarts the read at once: each replica spun on the refusal, thousands of reads
+    a second, with a traceback logged for each. As `WritesRefused` (not a ResponseError) the read
+    fails like any other fetch error: FastStream logs it (`FetchOutageAsWarning` makes that one
+    warning) and reads again a few seconds later.
+    """
+    read = getattr(subscriber, "_xreadgroup", None)
+    if read is None:
+        raise TypeError("FastStream's stream subscriber has no '_xreadgroup': refused reads would not back off")
+
+    async def xreadgroup(**kwargs: Any) -> Any:
+        try:
+            return await read(**kwargs)
+        except ResponseError as exc:
+            if is_outage(exc):
+                raise WritesRefused(str(exc)) from exc
+            raise
+
+    subscriber._xreadgroup = xreadgroup
+
+
 def register_consumer(
     broker: RedisBroker, handler: BatchHandler, *, prefix: str, consumer: str, batch_size: int, block_ms: int
 ) -> Any:
@@ -103,6 +130,8 @@ def register_consumer(
         title="index-articles",
         description="Applies article events to the feed orders and related links.",
     )
+
+    _refused_reads_back_off(subscriber)
 
     @subscriber
     async def index_articles(message: RedisBatchStreamMessage) -> None:
