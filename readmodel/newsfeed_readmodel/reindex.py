@@ -6,11 +6,11 @@ every related list (`related.maintainer.reindex_related`).
 The rebuild reads every `{p}:article:*` hash, recomputes each live article's feeds and
 feed member from its stored document (so a change of the feed rules reaches old
 articles), writes the result under fresh scratch keys (`Keys.scratch`), then switches in
-one MULTI/EXEC: RENAME each fresh key over the live one, DEL the feeds that no longer
+one atomic script run (`scripts.APPLY`): RENAME each fresh key over the live one, DEL the feeds that no longer
 exist, update the `feeds`/`member` fields of changed article records, and bump every feed's
 change counter (its answers' ETag), so no client or CDN revalidates a rebuilt feed into a
-304 of what it showed before. Readers see the old model until EXEC and the new one after,
-never a mix.
+304 of what it showed before. Readers see the old model before that run and the new one
+after, never a mix.
 
 The indexer keeps writing while the rebuild reads, so the rebuild reads every article's
 version with it. Once built, it holds the indexer's writes (`{p}:rebuild-hold`, which the
