@@ -323,12 +323,17 @@ async def test_a_client_that_reconnects_before_any_change_still_gets_what_it_mis
 
 
 async def test_a_client_that_missed_more_than_can_be_replayed_is_told_to_reload(system: System) -> None:
-    await _seed(system, 2)
+    for article in ("a1", "a2"):  # the second announced after the first was: no id between them is one
+        await system.publish(published(article, minutes=len(article)))
+        await system.caught_up()
     stream = f"{key_root(system.prefix)}:feed-changes"
     [(oldest, _)] = await system.redis.xrange(stream, count=1)
     newest = await system.redis.xrevrange(stream, count=1)
-    # an id this stream never sent: one newer than its newest entry, or not an id at all
-    for garbage in ("99999999999999-0", "not-an-id"):
+    # an id this stream never sent: newer than its newest entry, between two of its entries, or no id
+    millis, _, seq = oldest.decode().partition("-")
+    between = f"{millis}-{int(seq) + 1}"
+    assert not await system.redis.xrange(stream, min=between, max=between)
+    for garbage in ("99999999999999-0", between, "not-an-id"):
         [reload] = await asyncio.wait_for(_events(system, {"last-event-id": garbage}, 1), 15)
         assert (reload["event"], reload["id"]) == ("feed.reload", newest[0][0].decode())
         assert orjson.loads(reload["data"]) == {"feed": "all", "reload": True}

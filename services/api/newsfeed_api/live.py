@@ -8,9 +8,12 @@ live changes, with neither gaps nor repeats. When what it missed can no longer b
 stream was trimmed past its id, more than `_CATCH_UP` changes came since, or the id is not one
 this stream sent), it gets one `feed.reload` instead: the page it shows is out of date and
 should be loaded again. Pages that reconnect together from the same id (after an API restart)
-share one read of what they missed, decoded once, and each feed's part of it is worked out once.
-Each entry the hub follows is decoded once for all its watchers. A client too slow to keep up
-is disconnected (its browser reconnects and catches up). The wire format is `sse-starlette`'s.
+share one read of what they missed, decoded once, and each feed's part of it is encoded once, as
+one block of frames every such page is sent as it is; at most `_READS_AT_ONCE` such reads run at
+a time, so pages resuming from many ids never take every connection from the hub. Each entry the
+hub follows is decoded once for all its watchers. A client too slow to keep up is disconnected
+(its browser reconnects and catches up). `watch` yields the frames to send, in `sse-starlette`'s
+wire format.
 """
 
 from __future__ import annotations
@@ -24,17 +27,19 @@ from typing import Any
 
 import orjson
 from redis.asyncio import Redis
+from sse_starlette import ServerSentEvent
 
 from newsfeed_runtime.loops import BackgroundLoop
 from newsfeed_schemas.streams import decode_fields
 
-__all__ = ["CHANGED", "POSITION", "RELOAD", "FeedChangesHub", "LiveChange"]
+__all__ = ["CHANGED", "POSITION", "RELOAD", "FeedChangesHub", "LiveChange", "frame"]
 
 log = logging.getLogger("newsfeed.api")
 
 _QUEUE = 1_000
 _CATCH_UP = 1_000
 _RECENT_READS = 16
+_READS_AT_ONCE = 8
 _STREAM_ID = re.compile(r"[0-9]{1,15}-[0-9]{1,15}")
 CHANGED = "feed.changed"
 RELOAD = "feed.reload"
@@ -49,7 +54,14 @@ class LiveChange:
 
     stream_id: str | None
     data: bytes  # {"feed", "article_id", "event_type", "inserted", "moved", "updated", "removed"}
-    event: str = CHANGED  # or RELOAD: changes were missed that cannot be replayed
+    event: str = CHANGED  # or RELOAD: changes were missed that cannot be replayed; or POSITION
+
+
+def frame(change: LiveChange) -> bytes:
+    """`change` as sent on the wire."""
+    if change.event == POSITION:
+        return ServerSentEvent(id=change.stream_id).encode()
+    return ServerSentEvent(change.data.decode(), event=change.event, id=change.stream_id).encode()
 
 
 def _decoded(fields: dict[bytes, bytes]) -> Any:
@@ -78,12 +90,14 @@ class _Missed:
 
     rows: list[tuple[str, Any]]
     newest: str  # the stream's newest entry when they were read: they account for everything up to it
-    _of_feed: dict[str, list[LiveChange]] = field(default_factory=dict)
+    _of_feed: dict[str, bytes] = field(default_factory=dict)
 
-    def of_feed(self, feed: str) -> list[LiveChange]:
+    def of_feed(self, feed: str) -> bytes:
+        """The frames of `feed`'s changes, then the position reached."""
         if feed not in self._of_feed:
-            rows = self.rows
-            self._of_feed[feed] = [live for entry_id, change in rows if (live := _changes_of(entry_id, change, feed))]
+            changes = (live for entry_id, change in self.rows if (live := _changes_of(entry_id, change, feed)))
+            reached = LiveChange(self.rows[-1][0], b"", POSITION)
+            self._of_feed[feed] = b"".join(frame(change) for change in (*changes, reached))
         return self._of_feed[feed]
 
 
@@ -105,6 +119,7 @@ class FeedChangesHub:
         self._starting = asyncio.Lock()
         self._missed_reads: dict[str, asyncio.Future[_Missed | None]] = {}
         self._recent_reads: dict[str, _Missed] = {}  # the last few, oldest first
+        self._reading = asyncio.Semaphore(_READS_AT_ONCE)
         self._loop = BackgroundLoop("feed-changes hub", log)
 
     async def stop(self) -> None:
@@ -140,55 +155,52 @@ class FeedChangesHub:
             if not self._loop.running:
                 self._loop.start(self._round, 0)
 
-    async def watch(self, feed: str, last_event_id: str | None) -> AsyncIterator[LiveChange]:
-        """The changes of `feed` after `last_event_id` (None: from now on), until the client goes."""
+    async def watch(self, feed: str, last_event_id: str | None) -> AsyncIterator[bytes]:
+        """The frames of `feed`'s changes after `last_event_id` (None: from now on), until the
+        client goes."""
         await self._follow()
         watcher = _Watcher(feed)
         self._watchers.add(watcher)
         try:
             opening, seen = await self._opening(feed, last_event_id, start=self._last_id)
-            for change in opening:
-                yield change
+            if opening:
+                yield opening
             while (item := await watcher.queue.get()) is not None:
                 stream_id, change = item
                 if seen is not None and _not_after(stream_id, seen):
                     continue
                 live = _changes_of(stream_id, change, feed)
                 if live is not None:
-                    yield live
+                    yield frame(live)
         finally:
             self._watchers.discard(watcher)
 
-    async def _opening(
-        self, feed: str, last_event_id: str | None, *, start: str | None
-    ) -> tuple[list[LiveChange], str | None]:
-        """What a client gets first, and the last entry that accounts for (the watcher's queue
-        holds everything after `start`, the hub's position when the watcher joined):
+    async def _opening(self, feed: str, last_event_id: str | None, *, start: str | None) -> tuple[bytes, str | None]:
+        """The frames a client gets first, and the last entry they account for (the watcher's
+        queue holds everything after `start`, the hub's position when the watcher joined):
 
         * a new client: the position, so a reconnect before any change still resumes from it;
         * a client resuming: what it missed of its feed, then the position it reached;
         * a client whose missed changes cannot be replayed: `feed.reload`, at the newest entry.
         """
         if last_event_id is None:
-            return ([LiveChange(start, b"", POSITION)] if start not in (None, "0-0") else []), None
+            return (frame(LiveChange(start, b"", POSITION)) if start not in (None, "0-0") else b""), None
         missed = await self._missed(last_event_id, start or "0-0")
         if missed is None:
             newest = await self._position()
             reload = LiveChange(
                 None if newest == "0-0" else newest, orjson.dumps({"feed": feed, "reload": True}), RELOAD
             )
-            return [reload], newest
+            return frame(reload), newest
         if not missed.rows:
-            return [], last_event_id
-        reached = missed.rows[-1][0]
-        return [*missed.of_feed(feed), LiveChange(reached, b"", POSITION)], reached
+            return b"", last_event_id
+        return missed.of_feed(feed), missed.rows[-1][0]
 
     async def _missed(self, after: str, start: str) -> _Missed | None:
         """The entries announced after `after`, up to at least `start` (the hub's position when
         the watcher joined: its queue holds what comes after), decoded; None when they cannot
-        all be replayed: `after` is no id of this stream's (malformed, or newer than its newest
-        entry, as after the stream was lost), the stream was trimmed past it, or more than
-        `_CATCH_UP` came since.
+        all be replayed: `after` is no entry of this stream (malformed, never sent, as after the
+        stream was lost, or trimmed away since), or more than `_CATCH_UP` came since.
 
         Clients that reconnect together (the API restarted, a network blip) mostly resume from
         the same id: one read, decoded once, serves each of them whose `start` it reaches."""
@@ -212,12 +224,12 @@ class FeedChangesHub:
         return missed
 
     async def _read_missed(self, after: str) -> _Missed | None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.xrange(self.stream, count=1)
+        async with self._reading, self.redis.pipeline(transaction=False) as pipe:
+            pipe.xrange(self.stream, min=after, max=after, count=1)
             pipe.xrevrange(self.stream, count=1)
             pipe.xrange(self.stream, min="(" + after, max="+", count=_CATCH_UP + 1)
-            oldest, newest, rows = await pipe.execute()
-        if not oldest or not _id(oldest[0][0].decode()) <= _id(after) <= _id(newest[0][0].decode()):
+            itself, newest, rows = await pipe.execute()
+        if not itself:  # an id this stream never sent, or one trimmed away since
             return None
         if len(rows) > _CATCH_UP:
             return None

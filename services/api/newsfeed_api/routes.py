@@ -7,16 +7,19 @@ most is what costs least.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
 from newsfeed_readmodel.errors import ArticleNotFound
 from newsfeed_readmodel.feed import ALL, author_feed, tag_feed
 from newsfeed_readmodel.reader import FeedPage, ReadModelReader
+from newsfeed_runtime.redis import is_outage
 from newsfeed_runtime.responses import JSON
 
 from .answers import NOT_FOUND, RESPONSES, ArticleAnswer, FeedAnswer, RelatedAnswer, StatsAnswer
@@ -33,11 +36,16 @@ from .caching import (
     versioned_etag,
 )
 from .errors import ConflictingFilters
-from .live import POSITION, FeedChangesHub
+from .live import FeedChangesHub
 
 __all__ = ["LIVE_PATH", "build_read_router", "feed_name"]
 
 LIVE_PATH = "/v1/feed/events"
+LIVE_SEND_TIMEOUT_S = 30.0
+"""A live client whose connection takes no data for this long is disconnected (it reconnects and
+catches up with `Last-Event-ID`): a stalled reader must not hold its stream open for good."""
+
+log = logging.getLogger("newsfeed.api")
 _JSON = "application/json"
 
 
@@ -98,15 +106,17 @@ def build_read_router(reader: ReadModelReader, policy: CachePolicy, hub: FeedCha
     ) -> EventSourceResponse:
         feed = feed_name(tag, author)
 
-        async def events() -> Any:
-            async for change in hub.watch(feed, last_event_id):
-                if change.event == POSITION:
-                    yield ServerSentEvent(id=change.stream_id)
-                else:
-                    yield ServerSentEvent(change.data.decode(), event=change.event, id=change.stream_id)
+        async def events() -> AsyncIterator[bytes]:
+            try:
+                async for frames in hub.watch(feed, last_event_id):
+                    yield frames
+            except Exception as exc:  # the stream has started: end it, and the browser reconnects
+                if not is_outage(exc):
+                    raise
+                log.warning("live stream of %s ended: Redis unavailable (%s)", feed, exc)
 
         headers = {"Cache-Control": NO_STORE, "X-Accel-Buffering": "no"}
-        return EventSourceResponse(events(), ping=15, headers=headers)
+        return EventSourceResponse(events(), ping=15, headers=headers, send_timeout=LIVE_SEND_TIMEOUT_S)
 
     @router.get(
         "/v1/articles/{article_id}",
