@@ -50,6 +50,10 @@ __all__ = ["Progress", "ReindexResult", "rebuild_feeds", "reindex"]
 _CHUNK = 500
 _SCAN_COUNT = 5000
 _VERSIONS_CHUNK = 5000
+_UNHELD_ROUNDS = 5
+_FEW_CHANGES = 500
+"""Catch-up rounds run before the hold while more than this many articles changed in the last
+one: a bulk import during the build must not be redone with the indexer held."""
 _READ = ("state", "doc", "member", "feeds", "version")
 Progress = Callable[[int, int], None]
 
@@ -131,12 +135,18 @@ async def _attempt(redis: Redis, keys: Keys, progress: Progress) -> int:
     token = scratch_token(time.time())
     fresh = keys.scratch(token)
     try:
-        article_keys = [k async for k in redis.scan_iter(match=keys.article("*"), count=_SCAN_COUNT)]
+        # SCAN may return a key twice: each article must be counted once (see `_Built`).
+        article_keys = list(
+            dict.fromkeys([k async for k in redis.scan_iter(match=keys.article("*"), count=_SCAN_COUNT)])
+        )
         built = _Built()
         await _read_into(redis, fresh, article_keys, built, progress)
         # Keys the indexer creates from here on belong to live articles, which the catch-up adds.
-        old_feeds = [k async for k in redis.scan_iter(match=keys.feed("*"), count=_SCAN_COUNT)]
-        old_slugs = [k async for k in redis.scan_iter(match=keys.slug("*"), count=_SCAN_COUNT)]
+        old_feeds = list({k async for k in redis.scan_iter(match=keys.feed("*"), count=_SCAN_COUNT)})
+        old_slugs = list({k async for k in redis.scan_iter(match=keys.slug("*"), count=_SCAN_COUNT)})
+        for _ in range(_UNHELD_ROUNDS):  # what changed during the build, while the indexer writes on
+            if await _catch_up(redis, keys, fresh, built) <= _FEW_CHANGES:
+                break
         async with _writes_held(redis, keys, token) as hold:
             await _catch_up(redis, keys, fresh, built, hold)
             await _switch_in(redis, keys, fresh, built, old_feeds, old_slugs, token)
@@ -162,15 +172,20 @@ async def _writes_held(redis: Redis, keys: Keys, token: str) -> AsyncIterator[Ca
 
 
 async def _catch_up(
-    redis: Redis, keys: Keys, fresh: Keys, built: _Built, renew: Callable[[], Awaitable[object]]
-) -> None:
+    redis: Redis, keys: Keys, fresh: Keys, built: _Built, renew: Callable[[], Awaitable[object]] | None = None
+) -> int:
     """Redo, in the fresh keys, every article whose version changed since the build read it
-    (new, edited, taken down or gone). Runs while the writes are held, so nothing moves."""
+    (new, edited, taken down or gone); how many did. The articles to look at are those read
+    and those live now (an article published meanwhile is live; one that is not adds nothing),
+    not a scan of the whole keyspace. With `renew` it runs while the writes are held, renewing
+    the hold as it goes, so nothing moves; without, it only shortens the held one."""
     read = redis.register_script(READ_RECORDS)
-    now = {k async for k in redis.scan_iter(match=keys.article("*"), count=_SCAN_COUNT)}
-    candidates = sorted(now | built.read.keys())
+    live = {keys.article(i.decode()).encode() async for i in redis.sscan_iter(keys.live, count=_SCAN_COUNT)}
+    candidates = sorted(live | built.read.keys())
+    redone = 0
     for start in range(0, len(candidates), _VERSIONS_CHUNK):
-        await renew()
+        if renew is not None:
+            await renew()
         chunk = candidates[start : start + _VERSIONS_CHUNK]
         versions = [row[0] for row in await read(keys=chunk, args=[1, "version"])]
         changed = [k for k, v in zip(chunk, versions, strict=True) if k not in built.read or built.read[k][0] != v]
@@ -181,6 +196,8 @@ async def _catch_up(
             built.withdraw(ops, fresh, key)
         await _run(redis, ops, fresh.live)
         await _read_into(redis, fresh, changed, built, lambda done, total: None)
+        redone += len(changed)
+    return redone
 
 
 async def _switch_in(
