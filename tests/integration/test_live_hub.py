@@ -58,3 +58,4 @@ async def test_pages_resuming_from_many_places_at_once_never_starve_the_hub(
     assert all(live == 1 for _, live in results)
     await hub.stop()
     await redis.aclose()
+    await pool.aclose()  # a client given a pool leaves it open
