@@ -254,6 +254,7 @@ def _switch(
 class _Entry:
     """What one live article put in the fresh keys, so that a later version can take it back."""
 
+    article_id: str
     member: str
     feeds: tuple[str, ...]
     slug: str
@@ -280,14 +281,13 @@ class _Built:
         self.record_updates.pop(key, None)
         if entry is None:
             return
-        article_id = key.decode().rpartition(":article:")[2]
         for name in entry.feeds:
             ops.zrem(fresh.feed(name), entry.member)
             self.feeds[name] -= 1
         ops.zrem(fresh.slug(entry.slug), entry.member)
         self.slugs[entry.slug] -= 1
-        ops.srem(fresh.live, article_id)
-        ops.hdel(fresh.cards, article_id)
+        ops.srem(fresh.live, entry.article_id)
+        ops.hdel(fresh.cards, entry.article_id)
         self.live -= 1
 
 
@@ -318,7 +318,7 @@ async def _read_into(redis: Redis, fresh: Keys, article_keys: list[Any], built: 
             slug = document.get("slug") or document["id"]
             ops.zadd(fresh.slug(slug), {new_member: 0})
             built.slugs[slug] += 1
-            built.read[key] = (version, _Entry(new_member, tuple(new_feeds), slug))
+            built.read[key] = (version, _Entry(document["id"], new_member, tuple(new_feeds), slug))
             if member != new_member.encode() or orjson.loads(feeds or b"[]") != new_feeds:
                 updates = {"member": new_member.encode(), "feeds": orjson.dumps(new_feeds), "slug": slug.encode()}
                 built.record_updates[key] = updates

@@ -209,19 +209,29 @@ class FeedChangesHub:
         recent = self._recent_reads.get(after)
         if recent is not None and _id(recent.newest) >= _id(start):
             return recent
-        read = self._missed_reads.get(after)
-        if read is None:
-            read = asyncio.ensure_future(self._read_missed(after))
-            self._missed_reads[after] = read
-            read.add_done_callback(lambda _: self._missed_reads.pop(after, None))
-        missed = await asyncio.shield(read)  # a client that leaves does not cancel the others' read
+        missed = await asyncio.shield(self._shared_read(after))  # a client that leaves cancels no other's
         if missed is not None and _id(missed.newest) < _id(start):  # read before this watcher joined
-            missed = await self._read_missed(after)
+            missed = await asyncio.shield(self._shared_read(after))
         if missed is not None:
             self._recent_reads[after] = missed
             while len(self._recent_reads) > _RECENT_READS:
                 del self._recent_reads[next(iter(self._recent_reads))]
         return missed
+
+    def _shared_read(self, after: str) -> asyncio.Future[_Missed | None]:
+        """The read of what came after `after` that is under way, or a new one."""
+        read = self._missed_reads.get(after)
+        if read is not None and not read.done():
+            return read
+        read = asyncio.ensure_future(self._read_missed(after))
+        self._missed_reads[after] = read
+
+        def forget(done: asyncio.Future[_Missed | None]) -> None:
+            if self._missed_reads.get(after) is done:
+                del self._missed_reads[after]
+
+        read.add_done_callback(forget)
+        return read
 
     async def _read_missed(self, after: str) -> _Missed | None:
         async with self._reading, self.redis.pipeline(transaction=False) as pipe:
