@@ -1,11 +1,14 @@
 """Feed order and "Show More" cursors.
 
 Every feed is a sorted set whose members all have score 0 and read
-`{published_at ms, 15 digits}|{article id}`, so lexicographic order is
-newest first with ties broken by id (descending). A cursor is the member of
-the last card shown; the next page starts strictly after it, so articles that
-arrive meanwhile (they sort before the cursor) never shift what comes next:
-"Show More" neither repeats nor skips.
+`{place, 15 characters}|{article id}`, so lexicographic order is newest first
+with ties broken by id (descending). The place of an article published since
+1970 is its milliseconds since 1970 in 15 digits; one published before 1970 (an
+archive's, back to the year 1) reads `-` and 14 digits, its milliseconds after
+0001-01-01, so it sorts below every later one (`-` is below every digit) and
+older below newer. A cursor is the member of the last card shown; the next page
+starts strictly after it, so articles that arrive meanwhile (they sort before
+the cursor) never shift what comes next: "Show More" neither repeats nor skips.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from newsfeed_schemas.articles import Article, to_millis
 from newsfeed_schemas.limits import CEILINGS, check_id, is_slug
@@ -22,6 +25,7 @@ from .errors import InvalidCursor, InvalidFeedName
 
 __all__ = [
     "ALL",
+    "MAX_CURSOR_CHARS",
     "author_feed",
     "decode_cursor",
     "encode_cursor",
@@ -36,7 +40,12 @@ __all__ = [
 ALL = "all"
 _WIDTH = 15
 _MAX_MILLIS = 10**_WIDTH - 1
+_BEFORE_1970 = "-"
+_YEAR_ONE = datetime(1, 1, 1, tzinfo=UTC)
 _SEPARATOR = "|"
+MAX_CURSOR_CHARS = -(-(_WIDTH + 1 + 4 * CEILINGS.max_id_chars) // 3) * 4
+"""The longest cursor `encode_cursor` gives: base64 of a member whose id has the most
+characters, each of four UTF-8 bytes (1,088 characters for ids of 200)."""
 
 
 def tag_feed(slug: str) -> str:
@@ -68,8 +77,13 @@ def feeds_named(tag_slugs: Iterable[str], author_slugs: Iterable[str]) -> list[s
 
 def feed_member(published_at: datetime, article_id: str) -> str:
     """The sorted-set member that places an article in every feed it is in."""
-    millis = min(max(to_millis(published_at), 0), _MAX_MILLIS)
-    return f"{millis:0{_WIDTH}d}{_SEPARATOR}{article_id}"
+    millis = to_millis(published_at)
+    if millis < 0:
+        # exactly, in whole milliseconds: to_millis goes through a float and rounds towards zero
+        moment = published_at if published_at.tzinfo else published_at.replace(tzinfo=UTC)
+        since_year_one = (moment - _YEAR_ONE) // timedelta(milliseconds=1)
+        return f"{_BEFORE_1970}{since_year_one:0{_WIDTH - 1}d}{_SEPARATOR}{article_id}"
+    return f"{min(millis, _MAX_MILLIS):0{_WIDTH}d}{_SEPARATOR}{article_id}"
 
 
 def id_of_member(member: str) -> str:
@@ -77,8 +91,8 @@ def id_of_member(member: str) -> str:
 
 
 def _is_member(text: str) -> bool:
-    """Whether `text` is a place a feed could hold: 15 ASCII digits, `|`, an article id."""
-    digits = text[:_WIDTH]
+    """Whether `text` is a place a feed could hold: 15 ASCII digits (or `-` and 14), `|`, an article id."""
+    digits = text[1:_WIDTH] if text.startswith(_BEFORE_1970) else text[:_WIDTH]
     if len(text) <= _WIDTH + 1 or text[_WIDTH] != _SEPARATOR or not (digits.isascii() and digits.isdigit()):
         return False
     try:

@@ -59,3 +59,33 @@ async def test_forged_cursor_is_a_400_not_a_500(system: System) -> None:
     assert "cursor" in response.json()["detail"]
     assert (await system.http.get("/v1/feed", params={"limit": 0})).status_code == 422
     assert (await system.http.get("/v1/feed", params={"tag": "a", "author": "b"})).status_code == 400
+
+
+async def test_show_more_after_the_longest_ids_and_across_1970(system: System) -> None:
+    # an id of 200 four-byte characters gives the longest cursor newsfeed issues; an archive
+    # reaches back before 1970, where its articles keep their order
+    long_id = "\U0001f600" * 200
+    archive = [("mm-1970", "1970-01-02T00:00:00Z"), ("zz-moon", "1969-07-20T20:17:00Z")]
+    archive += [
+        ("aa-jfk", "1963-11-22T18:30:00Z"),
+        (long_id, "1950-06-01T00:00:00Z"),
+        ("ab-1900", "1900-01-01T00:00:00Z"),
+    ]
+    tag = [{"slug": "archive"}]
+    await _publish_batch(
+        system,
+        [
+            published(aid, event_id=f"archive-{i}", published_at=at, slug=f"archive-{i}", url=None, tags=tag)
+            for i, (aid, at) in enumerate(archive)
+        ],
+    )
+    await system.caught_up()
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await system.feed(tag="archive", limit=1, **({"cursor": cursor} if cursor else {}))
+        seen += [card["id"] for card in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+        assert (await system.http.get("/tag/archive", params={"cursor": cursor})).status_code == 200
+    assert seen == [aid for aid, _ in archive]

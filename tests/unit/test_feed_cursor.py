@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from newsfeed_readmodel.errors import InvalidCursor
 from newsfeed_readmodel.feed import (
+    MAX_CURSOR_CHARS,
     decode_cursor,
     encode_cursor,
     feed_member,
@@ -18,6 +19,7 @@ from newsfeed_readmodel.feed import (
     next_cursor,
     page_bounds,
 )
+from newsfeed_schemas.limits import CEILINGS
 
 T0 = datetime(2025, 2, 17, tzinfo=UTC)
 
@@ -35,8 +37,38 @@ def test_member_round_trips_the_id_even_with_separators() -> None:
     assert id_of_member(feed_member(T0, "x|y")) == "x|y"
 
 
-def test_dates_before_1970_clamp_to_the_start() -> None:
-    assert feed_member(datetime(1960, 1, 1, tzinfo=UTC), "old").startswith("0" * 15)
+_MOMENTS = st.datetimes(
+    min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59), timezones=st.just(UTC)
+).map(lambda moment: moment.replace(microsecond=moment.microsecond // 1000 * 1000))
+_IDS = st.text(alphabet="abcxyz-_:|é😀", min_size=1, max_size=8)
+
+
+@given(_MOMENTS, _MOMENTS, _IDS, _IDS)
+def test_any_two_moments_from_year_1_to_9999_sort_newest_first(
+    first: datetime, second: datetime, first_id: str, second_id: str
+) -> None:
+    # an archive's articles (the contract takes years 1-9999) keep their order before 1970 too
+    a, b = feed_member(first, first_id), feed_member(second, second_id)
+    if first != second:
+        assert (a < b) == (first < second)
+    assert decode_cursor(encode_cursor(a)) == a and id_of_member(a) == first_id
+
+
+def test_the_oldest_moments_read_as_places() -> None:
+    moments = [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(1963, 11, 22, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),
+    ]
+    members = [feed_member(m, "x") for m in moments]
+    assert members == sorted(members) and len(set(members)) == len(members)
+    assert members[0] == "-" + "0" * 14 + "|x" and members[-1] == "0" * 15 + "|x"
+
+
+def test_a_cursor_of_the_longest_id_is_within_what_the_routes_take() -> None:
+    member = feed_member(T0, "😀" * CEILINGS.max_id_chars)
+    assert len(encode_cursor(member)) == MAX_CURSOR_CHARS
 
 
 def test_cursor_round_trip_and_is_url_safe() -> None:

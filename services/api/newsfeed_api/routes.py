@@ -17,7 +17,7 @@ from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
 from newsfeed_readmodel.errors import ArticleNotFound
-from newsfeed_readmodel.feed import ALL, author_feed, tag_feed
+from newsfeed_readmodel.feed import ALL, MAX_CURSOR_CHARS, author_feed, tag_feed
 from newsfeed_readmodel.reader import FeedPage, ReadModelReader
 from newsfeed_runtime.redis import is_outage
 from newsfeed_runtime.responses import JSON
@@ -71,7 +71,7 @@ def build_read_router(reader: ReadModelReader, policy: CachePolicy, hub: FeedCha
     async def get_feed(
         request: Request,
         limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        cursor: Annotated[str | None, Query(max_length=600)] = None,
+        cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS)] = None,
         tag: Annotated[str | None, Query(max_length=200)] = None,
         author: Annotated[str | None, Query(max_length=200)] = None,
     ) -> Response:
