@@ -21,7 +21,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from newsfeed_readmodel.content import servable
-from newsfeed_readmodel.feed import ALL, author_feed, tag_feed
+from newsfeed_readmodel.feed import ALL, MAX_CURSOR_CHARS, author_feed, tag_feed
 from newsfeed_readmodel.reader import FeedPage, ReadModelReader
 
 from . import feeds
@@ -50,7 +50,7 @@ _FEED_TYPES = {
     "atom.xml": ("application/atom+xml", "Atom", feeds.atom),
     "feed.json": ("application/feed+json", "JSON Feed", feeds.json_feed),
 }
-Cursor = Annotated[str | None, Query(max_length=600)]
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS)]
 Slug = Annotated[str | None, Query(max_length=200)]
 
 
@@ -241,11 +241,9 @@ class Pages:
         feed = feed_name(tag, author)
         media_type, _, write = _FEED_TYPES[name]
         base = (self.settings.site_url or str(request.base_url)).rstrip("/")
-        shape = (name, feed, base)
-        page = await self._feed_page(request, feed, shape, self.settings.feed_items, None)
-        if isinstance(page, Response):
-            return page
-        etag = versioned_etag(page.version, self.build, *shape)
+        # A feed's version counts changes of its cards, but these feeds also carry each article's
+        # body and dates: their validator is a digest of what they say, not that version.
+        page = await self.reader.feed_page(feed, limit=self.settings.feed_items, cursor=None)
         keys = [feed_key(feed)]
         documents = [servable(d) for d in await self.reader.documents(page.ids) if d is not None]
         filters = {k: v for k, v in (("tag", tag), ("author", author)) if v}
@@ -254,6 +252,8 @@ class Pages:
         self_url = f"{base}/{name}" + ("?" + urlencode(filters) if filters else "")
         site = feeds.FeedSite(self.settings.site_name, base, self.settings.site_language, title, path, self_url)
         body = write(site, documents)
+        # of what the feed shows, not of `body`: an empty feed's own date is "now"
+        etag = etag_of(self.build, name, title, path, self_url, base, orjson.dumps(documents))
         return answer(request, body, media_type, etag, [*keys, *map(article_key, page.ids)], self.policy)
 
 
