@@ -51,6 +51,8 @@ async def test_an_entry_with_thousands_of_fields_is_dead_lettered(system: System
         '<img src="x" alt="' + "<" * 50_000 + '">',
         '<iframe src="https://a.example/v"></iframe>' * 20_000,  # each embed read for its link
         '<iframe src="' * 60_000,
+        "<p>a" + "\u0301\u0316" * 45_000 + "</p>",  # marks NFKC orders by insertion: quadratic
+        "<p>a" + "\U0001d167\u0301" * 45_000 + "</p>",
     ],
 )
 async def test_hostile_html_is_refused_or_applied_quickly(system: System, html: str) -> None:

@@ -604,6 +604,18 @@ def test_a_long_text_without_spaces_is_cut_only_where_nothing_composes() -> None
         assert normalise(unbroken, "ta", enough=10**9) == unicodedata.normalize("NFKC", unbroken).lower()
 
 
+def test_a_run_of_marks_is_cut_at_thirty() -> None:
+    """NFKC orders a run of marks in time that grows with its square; no language writes more
+    than 30 in a row (UAX #15's stream-safe format), so the rest are dropped before it runs."""
+    for mark in ("\u0301\u0316", "\U0001d167\u0301"):
+        stretched = "a" + mark * 40_000 + " b"
+        kept = "a" + (mark * 15)[:30] + " b"
+        assert normalise(stretched, "en", enough=80_000) == unicodedata.normalize("NFKC", kept).lower()
+        assert normalise(stretched, "en") == normalise(kept, "en")
+    thirty = "Zo\u0308" + "\u0301" * 29 + "e"
+    assert normalise(thirty, "de") == unicodedata.normalize("NFKC", thirty).lower()
+
+
 def test_a_word_keeps_its_combining_marks() -> None:
     """Vowel signs of Indic scripts are marks, not letters: they belong to their word."""
     hindi = "भारतीय रिज़र्व बैंक ने ब्याज दरें बढ़ाईं"

@@ -150,6 +150,22 @@ _SERBIAN_LATIN = str.maketrans(
 
 
 _PIECE = 4096  # characters normalised at a time when a text may grow
+_MARKS_IN_A_ROW = 30
+_LONG_BMP_MARK_RUN = re.compile(f"([{_BMP_MARKS}]{{{_MARKS_IN_A_ROW}}})[{_BMP_MARKS}]+")
+_ANY_MARK = f"(?:[{_BMP_MARKS}]|(?=[\U00010000-\U0010ffff])[{_OTHER_MARKS}])"  # the astral class is slow to test
+_LONG_MARK_RUN = re.compile(f"({_ANY_MARK}{{{_MARKS_IN_A_ROW}}}){_ANY_MARK}+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _stream_safe(text: str) -> str:
+    """`text` with at most 30 combining marks in a row. NFKC puts a run of marks in canonical
+    order by insertion, in time that grows with the square of the run: 40,000 marks after one
+    letter took seconds. No language writes more than 30 (Unicode's stream-safe format, UAX #15,
+    allows no longer run), so marks past the 30th only stretch a letter: they are dropped."""
+    if text.isascii():
+        return text
+    text = _LONG_BMP_MARK_RUN.sub(r"\1", text)
+    return _LONG_MARK_RUN.sub(r"\1", text) if _ASTRAL.search(text) else text
 
 
 def _composes_back(char: str) -> bool:
@@ -191,6 +207,7 @@ def normalise(text: str, language: str, enough: int | None = None) -> str:
     the table holds; Romanian and Turkish s and t with a comma or cedilla below are one letter.
     With `enough`, only the first `enough` characters of the result are sure to be there."""
     code = language_code(language)
+    text = _stream_safe(text)
     text = unicodedata.normalize("NFKC", text) if enough is None else _nfkc(text, enough)
     text = text.replace("\u00ad", "")  # a soft hyphen only marks where a line may break
     if code in _ABJADS:
