@@ -10,8 +10,9 @@ from newsfeed_readmodel.related.maintainer import reindex_related
 from newsfeed_readmodel.related.store import RelatedStore
 from newsfeed_schemas.streams import decode_fields, key_root
 from tests.conftest import System, running_system, system_settings
-from tests.factories import deleted, unpublished, updated
+from tests.factories import deleted, published, unpublished, updated
 from tests.redis_server import RedisServer
+from tests.related_corpus import EnglishLike
 from tests.system.test_related import CEASEFIRE, FOOTBALL, TALKS, publish_all, related_ids, seed, story
 from tests.waiting import eventually
 
@@ -115,3 +116,19 @@ async def test_a_change_of_settings_rebuilds_every_list(redis_server: RedisServe
         )
         assert set(flat) == set(decayed)
         assert flat["talks"] == decayed["talks"]  # published minutes apart: no decay to undo
+
+
+async def test_a_rebuild_that_computes_every_articles_features_keeps_its_lease(system: System) -> None:
+    """After a change of settings every article's features are computed again from its stored
+    document, a few milliseconds each: a few thousand took longer than the lease lives, and a
+    rebuild that held the event loop meanwhile lost its lease and started over, for good."""
+    corpus = EnglishLike()
+    events = [published(f"n{i:03d}", minutes=i, **corpus.fields(i)) for i in range(400)]
+    for start in range(0, len(events), 100):
+        response = await system.http.post("/v1/events/batch", json=events[start : start + 100])
+        assert response.json()["accepted"] == 100
+    await system.caught_up()
+    elsewhere = store_for(system, default_language="de")  # other settings: features computed again
+    assert await reindex_related(elsewhere, lambda _: None, lease_ms=300) == 400
+    state = await elsewhere.state()
+    assert state.features == elsewhere.settings.features_fingerprint() and not state.rebuilding

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
@@ -154,7 +155,6 @@ class RelatedStore:
         when `recompute` (the settings changed)."""
         made_with = self.settings.features_fingerprint()
         out: dict[str, Features | None] = {}
-        missing: list[tuple[str, dict[str, Any]]] = []
         for start in range(0, len(article_ids), _CHUNK):
             chunk = article_ids[start : start + _CHUNK]
             async with self.redis.pipeline(transaction=False) as pipe:
@@ -173,14 +173,20 @@ class RelatedStore:
                     out[aid] = found
             if need_doc:
                 docs = await self._documents(need_doc)
-                missing += [(aid, doc) for aid, doc in docs.items() if doc is not None]
                 out.update({aid: None for aid, doc in docs.items() if doc is None})
-        if missing:
-            default = self.settings.default_language
-            inputs = [related_input(doc, stored_text(doc), default) for _, doc in missing]
-            for (aid, _), features in zip(missing, extract(inputs, self.settings.features), strict=True):
-                out[aid] = features
+                out.update(await self._extracted({aid: doc for aid, doc in docs.items() if doc is not None}))
         return out
+
+    async def _extracted(self, documents: dict[str, dict[str, Any]]) -> dict[str, Features]:
+        """Features computed from stored documents, a chunk at a time in a thread: a few ms an
+        article, so thousands (a rebuild after a change of settings) would otherwise hold the
+        event loop past the lease's time to live, and the renewal with it."""
+        if not documents:
+            return {}
+        default = self.settings.default_language
+        inputs = [related_input(doc, stored_text(doc), default) for doc in documents.values()]
+        computed = await asyncio.to_thread(extract, inputs, self.settings.features)
+        return dict(zip(documents, computed, strict=True))
 
     async def _documents(self, article_ids: list[str]) -> dict[str, dict[str, Any] | None]:
         async with self.redis.pipeline(transaction=False) as pipe:
