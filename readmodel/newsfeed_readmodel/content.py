@@ -173,14 +173,17 @@ def text_of(sanitized: str) -> str:
 
 
 def prepare(html: str | None, text: str | None, caption: str | None = None) -> Content:
-    """Sanitise the body and caption and read the text: from `html` when present, else `text`."""
+    """Sanitise the body and caption and read the text: from `html` when it shows any, else
+    from `text` (an `html` of only a script or images, which shows no text, is read as `text`:
+    a stored document, whose body is the sanitised `html`, reads the same, see `stored_text`)."""
     safe_caption = sanitize_caption(caption) if caption else None
     if html:
         safe = sanitize_body(html)
         visible = text_of(safe)
         images = len(_IMAGE.findall(safe))
     else:
-        safe, visible, images = None, " ".join((text or "").split()), 0
+        safe, visible, images = None, "", 0
+    visible = visible if visible.strip() else _plain(text)
     words = count_words(visible)
     return Content(safe, visible, words, images, safe_caption)
 
@@ -191,11 +194,18 @@ def prepare_article(article: Article) -> Content:
 
 
 def stored_text(document: dict[str, object]) -> str:
-    """The visible text of a stored article document (sanitised again if stored before sanitising)."""
+    """The visible text of a stored article document (sanitised again if stored before
+    sanitising): what `prepare` read of the article when it was applied."""
     html, text = document.get("html"), document.get("text")
+    text = text if isinstance(text, str) else None
     if isinstance(html, str) and html and document.get("html_sanitized") == SANITIZED:
-        return text_of(html)
-    return prepare(html if isinstance(html, str) else None, text if isinstance(text, str) else None).text
+        visible = text_of(html)
+        return visible if visible.strip() else _plain(text)
+    return prepare(html if isinstance(html, str) else None, text).text
+
+
+def _plain(text: str | None) -> str:
+    return " ".join((text or "").split())
 
 
 def servable(document: dict[str, Any]) -> dict[str, Any]:

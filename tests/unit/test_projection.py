@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newsfeed_readmodel.content import prepare_article, stored_text
 from newsfeed_readmodel.projection import Stored, transition
 from newsfeed_schemas.events import parse_event
 from tests.factories import deleted, published, unpublished, updated
@@ -97,3 +101,32 @@ def test_announcements_are_valid_feed_changes() -> None:
     assert FeedChange.model_validate(payload).model_dump(mode="json") == payload
     kinds = {d["feed"]: [k for k in ("inserted", "moved", "updated", "removed") if d[k]] for d in payload["feeds"]}
     assert kinds == {"all": ["moved"], "tag:x": ["removed"], "tag:y": ["inserted"], "author:anna": ["moved"]}
+
+
+_BODIES = st.sampled_from(
+    [
+        None,
+        "",
+        " ",
+        "<script>var a = 1</script>",
+        "<p>Storm warning</p>",
+        '<img src="https://a.example/b.png">',
+        "<p> </p>",
+    ]
+)
+
+
+@given(html=_BODIES, text=st.sampled_from([None, "", "Ceasefire talks in Geneva", "  two   words "]))
+def test_the_text_read_from_a_stored_document_is_the_text_read_when_it_was_applied(
+    html: str | None, text: str | None
+) -> None:
+    # related features are computed from the incoming article, and again from the stored
+    # document when settings change: both must read the same words, or a list depends on history
+    fields = {k: v for k, v in (("html", html), ("text", text)) if v is not None}
+    if not fields:
+        return
+    event = parse_event(published("a", **{"text": None, **fields}))
+    live = prepare_article(event.data)
+    stored = transition(None, event)
+    assert stored is not None and stored.document is not None
+    assert stored_text(stored.document) == live.text
