@@ -74,11 +74,19 @@ async def list_dead(redis: Redis, keys: Keys, count: int = 100) -> list[DeadLett
 
 
 async def replay_dead(redis: Redis, keys: Keys, ids: list[str] | None = None) -> int:
-    """Re-append the given dead letters (all of them when `ids` is None); how many were replayed."""
+    """Re-append the given dead letters (all of them when `ids` is None); how many were replayed.
+
+    "All" is those there when the replay starts: a letter that fails again while the replay
+    runs is dead-lettered anew, after them, and reading on to the stream's end would replay it
+    again, and again, for as long as the indexer keeps up."""
     if ids is None:
-        total = 0
-        while rows := await redis.xrange(keys.streams.dead, count=_CHUNK):
+        newest: Any = await redis.xrevrange(keys.streams.dead, count=1)
+        if not newest:
+            return 0
+        last, after, total = newest[0][0], "-", 0
+        while rows := await redis.xrange(keys.streams.dead, min=after, max=last, count=_CHUNK):
             total += await _replay(redis, keys, rows)
+            after = "(" + _text_id(rows[-1][0])
         return total
     replayed = 0
     for start in range(0, len(ids), _CHUNK):
@@ -102,3 +110,7 @@ async def _replay(redis: Redis, keys: Keys, rows: list[Any]) -> int:
             pipe.xdel(keys.streams.dead, entry_id)
         await pipe.execute()
     return len(rows)
+
+
+def _text_id(entry_id: bytes | str) -> str:
+    return entry_id.decode() if isinstance(entry_id, bytes) else entry_id

@@ -46,3 +46,18 @@ async def test_replay_all(system: System) -> None:
     await system.caught_up()
     assert await system.feed_ids() == ["a2", "a1", "a0"]
     assert (await system.stats())["dead"] == 0
+
+
+async def test_replay_all_replays_each_letter_once_while_they_fail_again(system: System) -> None:
+    # the indexer dead-letters the replayed entries anew, behind the ones still to replay:
+    # a replay that read on to the stream's end took those up too, round after round
+    keys = Keys(system.prefix)
+    count = 2_000
+    async with system.redis.pipeline(transaction=False) as pipe:
+        for n in range(count):
+            pipe.xadd(keys.streams.dead, {"data": b'{"still": "broken %d"}' % n, "error": b"boom"})
+        await pipe.execute()
+    assert await replay_dead(system.redis, keys) == count
+    stats = await system.caught_up()
+    assert stats["dead"] == count
+    assert stats["stream_length"] == count
