@@ -21,7 +21,8 @@ _MAX_LAG_COUNT = 100_000
 
 async def read_stats(redis: Redis, keys: Keys) -> dict[str, Any]:
     """`stream_length`, `lag`, `pending`, `dead`, `articles` and `consumers` of the indexer group,
-    and `related_lag`: applied articles the related lists do not account for yet (`related.store`).
+    and `related_lag`: applied articles the related lists do not account for yet (`related.store`;
+    every live article while built lists are rebuilt or were left behind with related links off).
 
     The group's position is read first: an entry is acknowledged in the same script that
     applies it, so counts read afterwards include everything the group shows as done.
@@ -33,7 +34,11 @@ async def read_stats(redis: Redis, keys: Keys) -> dict[str, Any]:
         pipe.xlen(streams.dead)
         pipe.scard(keys.live)
         pipe.xlen(keys.related_work)
-        length, dead, articles, related_lag = await pipe.execute()
+        pipe.hmget(keys.related_state, ["position", "rebuilding", "missed"])
+        length, dead, articles, related_work, (built, rebuilding, missed) = await pipe.execute()
+    # lists built once and being rebuilt, or left behind by changes applied with related links
+    # off: none of them is known to be current until the rebuild ends
+    related_lag = related_work + (articles if built is not None and (rebuilding or missed) else 0)
     return {
         "stream_length": length,
         "lag": await _lag(redis, streams.articles, group, length),

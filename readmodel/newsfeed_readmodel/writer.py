@@ -128,6 +128,10 @@ class ReadModelWriter:
 
     def _write(self, ops: OpBatch, transitions: list[Transition]) -> None:
         keys = self.keys
+        if transitions and not self.related:
+            # No related work is recorded: lists built before (or by a replica with related links
+            # on) no longer account for every change, and are rebuilt when next maintained.
+            ops.hset(keys.related_state, "missed", "1")
         for t in transitions:
             article_key = keys.article(t.article_id)
             for feed, member in t.removals:

@@ -132,3 +132,22 @@ async def test_a_rebuild_that_computes_every_articles_features_keeps_its_lease(s
     assert await reindex_related(elsewhere, lambda _: None, lease_ms=300) == 400
     state = await elsewhere.state()
     assert state.features == elsewhere.settings.features_fingerprint() and not state.rebuilding
+
+
+async def test_changes_made_with_related_links_off_are_taken_in_when_they_are_on_again(
+    redis_server: RedisServer, prefix: str
+) -> None:
+    async with running_system(redis_server.url, prefix) as system:
+        await publish_all(system, story("a", "Ukraine talks", TALKS), story("b", "Ukraine talks", TALKS, minutes=1))
+        assert await related_ids(system, "a") == ["b"]
+    async with running_system(redis_server.url, prefix, related_enabled=False) as system:
+        for envelope in (story("c", "Ukraine talks", TALKS, minutes=2), unpublished("b", revision=2)):
+            assert (await system.publish(envelope)).status_code == 202
+        applied = await eventually(
+            lambda: system.http.get("/v1/stats"), until=lambda r: r.json()["lag"] == r.json()["pending"] == 0
+        )
+        assert applied.json()["related_lag"] == 2  # the two live articles' lists no longer follow
+    async with running_system(redis_server.url, prefix) as system:
+        await eventually(lambda: related_ids(system, "a"), until=lambda ids: ids == ["c"])
+        assert await related_ids(system, "c") == ["a"]
+        await eventually(lambda: system.http.get("/v1/stats"), until=lambda r: r.json()["related_lag"] == 0)

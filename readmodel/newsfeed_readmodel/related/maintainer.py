@@ -161,8 +161,10 @@ class RelatedMaintainer:
     async def _begin(self) -> None:
         state = await self.store.state()
         settings = self.store.settings
-        if state.rebuilding or state.position is None or state.fingerprint != settings.fingerprint():
-            log.info("related lists: rebuilding every list (settings changed or never built)")
+        if state.rebuilding or state.missed or state.position is None or state.fingerprint != settings.fingerprint():
+            log.info(
+                "related lists: rebuilding every list (never built, settings changed, or changes made with them off)"
+            )
             self.engine, self.position = await rebuild(self.store, lambda line: log.info("related rebuild: %s", line))
             return
         backlog = await self.store.work_after(state.position, self.rebuild_backlog + 1)

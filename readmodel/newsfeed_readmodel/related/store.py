@@ -51,6 +51,7 @@ class RelatedState:
     fingerprint: str | None  # of the settings the lists were computed with
     features: str | None  # of the settings the stored features were computed with
     rebuilding: bool
+    missed: bool = False  # a replica with related links off applied changes: the lists do not follow them
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +115,14 @@ class RelatedStore:
         finally:
             await renewal.stop(_RENEWAL_STOP_S)
 
-    def _fenced(self) -> OpBatch:
+    def _fenced(self, *, missed_or_not: bool = False) -> OpBatch:
+        """Writes that run only while this process holds the lease and, unless `missed_or_not`,
+        while no change went unrecorded (`RelatedState.missed`): lists that cannot be exact are
+        not written, the maintainer starts over and rebuilds."""
         ops = OpBatch()
         ops.expect(self.keys.related_lease, "holder", self.holder.encode())
+        if not missed_or_not:
+            ops.expect(self.keys.related_state, "missed", None)
         return ops
 
     async def _run(self, ops: OpBatch) -> bool:
@@ -125,10 +131,10 @@ class RelatedStore:
 
     # ------------------------------------------------------------------ reading
     async def state(self) -> RelatedState:
-        names = ["position", "fingerprint", "features", "rebuilding"]
+        names = ["position", "fingerprint", "features", "rebuilding", "missed"]
         raw: Any = await self.redis.hmget(self.keys.related_state, names)
-        position, fingerprint, features, rebuilding = (None if v is None else _text(v) for v in raw)
-        return RelatedState(position, fingerprint, features, rebuilding is not None)
+        position, fingerprint, features, rebuilding, missed = (None if v is None else _text(v) for v in raw)
+        return RelatedState(position, fingerprint, features, rebuilding is not None, missed is not None)
 
     async def last_work_id(self) -> str:
         last: Any = await self.redis.xrevrange(self.keys.related_work, count=1)
@@ -262,8 +268,10 @@ class RelatedStore:
         return await self._run(ops)
 
     async def mark_rebuilding(self) -> bool:
-        ops = self._fenced()
+        """Begin a rebuild: it reads every live article after this, so what was missed before is in it."""
+        ops = self._fenced(missed_or_not=True)
         ops.hset(self.keys.related_state, "rebuilding", "1")
+        ops.command("HDEL", self.keys.related_state, "missed")
         return await self._run(ops)
 
     async def finish_rebuild(self, position: str) -> bool:
