@@ -84,10 +84,12 @@ async def replay_dead(redis: Redis, keys: Keys, ids: list[str] | None = None) ->
         if not newest:
             return 0
         last, after, total = newest[0][0], "-", 0
-        while rows := await redis.xrange(keys.streams.dead, min=after, max=last, count=_CHUNK):
+        while True:
+            rows: Any = await redis.xrange(keys.streams.dead, min=after, max=last, count=_CHUNK)
+            if not rows:
+                return total
             total += await _replay(redis, keys, rows)
             after = "(" + _text_id(rows[-1][0])
-        return total
     replayed = 0
     for start in range(0, len(ids), _CHUNK):
         async with redis.pipeline(transaction=False) as pipe:
