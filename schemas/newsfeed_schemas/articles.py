@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .html_depth import copy_allowance, exceeds
+from .html_depth import MAX_ATTRIBUTES, UNREADABLE, copy_allowance, exceeds, most_attributes
 from .html_references import references_allowed, too_many_references
 from .limits import (
     CEILINGS,
@@ -216,6 +216,19 @@ class Article(BaseModel):
                 "unclosed formatting elements (<b>, <i>, <a>...) would be copied into every block after them, "
                 "more than {allowance} characters of copies for this body: close them",
                 {"allowance": copy_allowance(len(value))},
+            )
+        attributes = most_attributes(value)
+        if attributes == UNREADABLE:
+            raise PydanticCustomError(
+                "html_unreadable_tags",
+                "its tags' quoted attribute values hold so much markup that it cannot be read",
+                {},
+            )
+        if attributes is not None:
+            raise PydanticCustomError(
+                "html_too_many_attributes",
+                "a tag holds {found} attributes; a tag may hold {limit}",
+                {"found": attributes, "limit": MAX_ATTRIBUTES},
             )
         references = too_many_references(value)
         if references is not None:

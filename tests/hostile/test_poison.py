@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+import string
 import time
 from collections.abc import AsyncIterator
 
@@ -38,6 +40,16 @@ async def test_an_entry_with_thousands_of_fields_is_dead_lettered(system: System
     assert await system.feed_ids() == ["after"]
 
 
+def _distinct_names(count: int) -> list[str]:
+    """`count` attribute names, the shortest first (a, b, ..., aa, ab, ...)."""
+    names: list[str] = []
+    size = 1
+    while len(names) < count:
+        names += ("".join(letters) for letters in itertools.product(string.ascii_lowercase, repeat=size))
+        size += 1
+    return names[:count]
+
+
 @pytest.mark.parametrize(
     "html",
     [
@@ -51,6 +63,7 @@ async def test_an_entry_with_thousands_of_fields_is_dead_lettered(system: System
         '<img src="x" alt="' + "<" * 50_000 + '">',
         '<iframe src="https://a.example/v"></iframe>' * 20_000,  # each embed read for its link
         '<iframe src="' * 60_000,
+        "<p " + " ".join(_distinct_names(200_000)) + ">x</p>",  # each name checked against those before
         "<p>a" + "\u0301\u0316" * 45_000 + "</p>",  # marks NFKC orders by insertion: quadratic
         "<p>a" + "\U0001d167\u0301" * 45_000 + "</p>",
     ],

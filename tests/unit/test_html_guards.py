@@ -9,7 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsfeed_schemas.html_depth import copy_allowance, exceeds, markup_cost, nesting_depth
+from newsfeed_schemas.html_depth import (
+    MAX_ATTRIBUTES,
+    UNREADABLE,
+    copy_allowance,
+    exceeds,
+    markup_cost,
+    most_attributes,
+    nesting_depth,
+)
 from newsfeed_schemas.html_references import REFERENCE_WORK, references_allowed, too_many_references
 
 
@@ -127,3 +135,41 @@ def test_references_are_bounded_by_the_length_of_the_body() -> None:
     assert too_many_references(over) == allowed + 1
     paragraphs = "<p>Tom &amp; Jerry&rsquo;s</p>" * 30_000  # 900,000 characters, 60,000 references
     assert too_many_references(paragraphs) is None
+
+
+_ATTRIBUTE_PIECES = [
+    *(" a", " b", ' c="x"', " d='y'", " e=f", "/", " ", '"', "'", "=", ">", "<p", "<b", "</p", "<!--", "-->"),
+    *("<style>", "</style>", ' t="</style>', " u='>'", ' v=">"', "<p a b c", "<i x=1 y=2>", "x"),
+]
+
+
+@given(st.lists(st.sampled_from(_ATTRIBUTE_PIECES), max_size=40))
+@settings(max_examples=600, deadline=None)
+def test_no_tag_a_parser_builds_holds_more_attributes_than_are_counted(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    fragment = html5lib.parseFragment(html, container="div", treebuilder="etree", namespaceHTMLElements=False)
+    for element in fragment.iter():
+        held = len(element.attrib)
+        if held:
+            assert most_attributes(html, limit=held - 1) is not None, (element.tag, element.attrib)
+
+
+def test_a_tag_of_too_many_attributes_is_found_wherever_its_attributes_are() -> None:
+    names = [f"a{i}" for i in range(MAX_ATTRIBUTES + 1)]
+    assert most_attributes("<p " + " ".join(names[:-1]) + ">x</p>") is None
+    assert most_attributes("<p " + " ".join(names) + ">x</p>") == MAX_ATTRIBUTES + 1
+    # after a quoted `>`, in an end tag, after a `</style>` inside what reads as a quoted value
+    assert most_attributes('<p title="a>b" ' + " ".join(names) + ">") == MAX_ATTRIBUTES + 2
+    assert most_attributes("<p>x</p " + " ".join(names) + ">") == MAX_ATTRIBUTES + 1
+    assert most_attributes('<style><p title="</style><b ' + " ".join(names) + '>">') == MAX_ATTRIBUTES + 1
+    # what a real article has: many tags of a few attributes each
+    links = '<p class="x"><a href="https://example.com/a?b=c" rel="noopener" target="_blank">a</a></p>' * 10_000
+    assert most_attributes(links) is None
+
+
+def test_a_body_whose_tags_take_more_reading_than_the_budget_is_unreadable() -> None:
+    # the check reads tags in linear time (by default at most eight times the body's length):
+    # past its budget it stops and calls the body unreadable rather than read on
+    tag = '<p title="' + "x" * 3_000 + '">'
+    assert most_attributes(tag * 10, budget=10 * len(tag)) is None  # each tag read once
+    assert most_attributes(tag * 10, budget=10 * len(tag) - 1) == UNREADABLE
