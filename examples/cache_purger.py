@@ -4,11 +4,13 @@
 
 Every read answer of newsfeed carries a `Surrogate-Key` header naming what it shows:
 `feed:{name}` (`feed:all`, `feed:tag:world`, `feed:author:anna`), `article:{id}` and
-`related:{id}` (ids percent-encoded like a URL path segment). This subscriber reads
+`related:{id}` (ids percent-encoded like a URL path segment; a key of more than 100
+characters is its kind, `!` and a digest of the name). This subscriber reads
 `{prefix}:feed-changes` and `{prefix}:related-changes` (the prefix in braces, e.g.
 `{newsfeed}:feed-changes`) in its own consumer group
-(`cache-purger`) with a plain XREADGROUP (no FastStream, no newsfeed code: only the
-documented entry layout) and, for each change, purges:
+(`cache-purger`) with a plain XREADGROUP (no FastStream; of newsfeed only its schemas package,
+`pip install ./schemas`, whose `surrogate_keys` names the keys as the read API does) and, for
+each change, purges:
 
 * a `FeedChange`: `article:{id}` and `feed:{name}` of every feed it touched;
 * a `RelatedChange`: `related:{id}` (the article's page and related list).
@@ -29,11 +31,12 @@ import os
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
+
+from newsfeed_schemas.surrogate_keys import article_key, feed_key, related_key  # pip install ./schemas
 
 GROUP = "cache-purger"
 Purge = Callable[[str, list[str]], Awaitable[None]]
@@ -42,10 +45,9 @@ Purge = Callable[[str, list[str]], Awaitable[None]]
 def surrogate_keys(entry_type: bytes, change: dict[str, Any]) -> list[str]:
     """The surrogate keys one announced change makes stale."""
     if entry_type == b"feed.changed":
-        keys = ["article:" + quote(change["article_id"], safe="-_.~")]
-        return keys + ["feed:" + quote(delta["feed"], safe=":-_") for delta in change.get("feeds", [])]
+        return [article_key(change["article_id"]), *(feed_key(delta["feed"]) for delta in change.get("feeds", []))]
     if entry_type == b"related.changed":
-        return ["related:" + quote(change["article_id"], safe="-_.~")]
+        return [related_key(change["article_id"])]
     return []
 
 

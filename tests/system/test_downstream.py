@@ -64,6 +64,25 @@ async def test_cache_purger_purges_the_keys_of_every_change(system: System) -> N
         assert [(g["name"], g["pending"]) for g in groups] == [(b"cache-purger", 0)]
 
 
+async def test_surrogate_keys_stay_within_what_a_cdn_takes_and_the_purger_names_them_alike(system: System) -> None:
+    # Fastly takes keys of up to 1 KB in a header of up to 16 KB; an id of 200 emoji is 2,400
+    # characters percent-encoded
+    purger = load_example()
+    long_ids = [f"{n:02d}" + "\U0001f600" * 198 for n in range(20)]
+    for n, article_id in enumerate(long_ids):
+        envelope = published(article_id, event_id=f"long-{n}", slug=f"long-{n}", url=None, minutes=n)
+        response = await system.publish(envelope)
+        assert response.status_code == 202, response.text
+    await system.caught_up()
+    for path in ("/v1/feed?tag=world", "/tag/world", "/rss.xml?tag=world", "/articles/long-3", "/articles/nope"):
+        header = (await system.http.get(path)).headers["surrogate-key"]
+        assert len(header) < 16_384 and all(len(key) <= 100 for key in header.split()), path
+    page_keys = set((await system.http.get("/articles/long-3")).headers["surrogate-key"].split())
+    change = {"article_id": long_ids[3], "feeds": [{"feed": "tag:world"}]}
+    assert set(purger.surrogate_keys(b"feed.changed", change)) <= page_keys | {"feed:tag:world"}
+    assert purger.surrogate_keys(b"related.changed", change)[0] in page_keys
+
+
 async def test_asyncapi_is_served(system: System) -> None:
     response = await system.http.get("/docs/asyncapi")
     assert response.status_code == 200

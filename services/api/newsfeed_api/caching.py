@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
+
+from newsfeed_schemas.surrogate_keys import article_key, feed_key, related_key, slug_key
 
 __all__ = [
     "NO_STORE",
@@ -37,23 +38,6 @@ __all__ = [
 ]
 
 NO_STORE = "no-store"
-
-
-def feed_key(feed: str) -> str:
-    return "feed:" + quote(feed, safe=":-_")
-
-
-def article_key(article_id: str) -> str:
-    return "article:" + quote(article_id, safe="-_.~")
-
-
-def related_key(article_id: str) -> str:
-    return "related:" + quote(article_id, safe="-_.~")
-
-
-def slug_key(slug: str) -> str:
-    """The key of an article page's 404: a slug is any letters, a path any text, a header ASCII."""
-    return "slug:" + quote(slug, safe="-_.~")
 
 
 @dataclass(frozen=True, slots=True)
