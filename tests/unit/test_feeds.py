@@ -68,3 +68,15 @@ def test_every_atom_entry_has_an_author_from_the_article_or_the_site() -> None:
     assert atom.findtext(f"{ns}author/{ns}name") == SITE.name
     entries = atom.findall(f"{ns}entry")
     assert [e.findtext(f"{ns}author/{ns}name") for e in entries] == ["The Elbe rose", None]
+
+
+def test_rss_dates_of_any_year_read_as_rfc_822() -> None:
+    # an archive reaches back: RFC 822 and 2822 write a year of four digits (feedgen wrote "1")
+    for published_at, expected in (
+        ("0001-01-01T00:00:00Z", "Mon, 01 Jan 0001 00:00:00 +0000"),
+        ("0999-06-15T12:30:00Z", "Sat, 15 Jun 0999 12:30:00 +0000"),
+        ("1963-11-22T18:30:00Z", "Fri, 22 Nov 1963 18:30:00 +0000"),
+    ):
+        rss = etree.fromstring(feeds.rss(SITE, [_document("Archive", "From the archive", published_at)]))
+        assert rss.findtext("channel/item/pubDate") == expected
+        assert rss.findtext("channel/lastBuildDate") == expected

@@ -115,7 +115,16 @@ def _generator(site: FeedSite, documents: Sequence[dict[str, Any]]) -> FeedGener
 
 
 def rss(site: FeedSite, documents: Sequence[dict[str, Any]]) -> bytes:
-    return bytes(_generator(site, documents).rss_str(pretty=False))
+    return _four_digit_years(bytes(_generator(site, documents).rss_str(pretty=False)))
+
+
+_SHORT_YEAR = re.compile(rb"(<(?:pubDate|lastBuildDate)>[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} )(\d{1,3}) ")
+
+
+def _four_digit_years(xml: bytes) -> bytes:
+    """RSS dates (RFC 822) with a year of four digits: feedgen writes the year of an archive's
+    article before 1000 as it is ("Mon, 01 Jan 1 ..."), which feed validators refuse."""
+    return _SHORT_YEAR.sub(lambda m: m.group(1) + m.group(2).rjust(4, b"0") + b" ", xml)
 
 
 def atom(site: FeedSite, documents: Sequence[dict[str, Any]]) -> bytes:
