@@ -237,6 +237,8 @@ async def test_a_reader_who_follows_a_broken_link_lands_on_a_page(system: System
         ("/?cursor=zzz", 400, "This link is broken"),
         ("/tag/world?cursor=%00", 400, "This link is broken"),
         ("/tag/no%20spaces", 400, "This link is broken"),
+        ("/?cursor=" + "x" * 2_000, 400, "This link is broken"),  # longer than any cursor issued
+        ("/?tag=" + "x" * 300, 400, "This link is broken"),
     ):
         page = await system.http.get(path, headers=browser)
         assert (page.status_code, page.headers["content-type"]) == (status, "text/html; charset=utf-8"), path
@@ -249,6 +251,7 @@ async def test_a_reader_who_follows_a_broken_link_lands_on_a_page(system: System
     assert (await system.http.get("/nope")).json() == {"detail": "Not Found"}
     assert (await system.http.get("/v1/feed?cursor=zzz", headers=browser)).status_code == 400
     assert "detail" in (await system.http.get("/v1/feed?cursor=zzz", headers=browser)).json()
+    assert (await system.http.get("/v1/feed?cursor=" + "x" * 2_000, headers=browser)).json()["errors"]
     # a slug is lower-case: a capitalised tag or author address leads to its page
     for path, target in (("/tag/World?cursor=x", "/tag/world?cursor=x"), ("/author/Anna", "/author/anna")):
         moved = await system.http.get(path, headers=browser)

@@ -5,9 +5,9 @@ ReadModelError (newsfeed_readmodel.errors)
 └── ArticleNotFound                    404
 ConflictingFilters                     400  (this module: tag and author given together)
 
-A browser (a request that accepts `text/html`, outside `/v1/`) gets these, and a 404 of a path
-no route serves, as a page of the site instead of JSON: a reader who follows a broken link
-should land on something with the site's navigation.
+A browser (a request that accepts `text/html`, outside `/v1/`) gets these, a 404 of a path no
+route serves and a query a route refuses (422), as a page of the site instead of JSON: a
+reader who follows a broken link should land on something with the site's navigation.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Protocol
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from newsfeed_readmodel.errors import ArticleNotFound, InvalidCursor, InvalidFeedName, ReadModelError
@@ -59,6 +60,15 @@ def install_read_error_handlers(app: FastAPI, error_page: ErrorPage) -> None:
         if isinstance(exc, ArticleNotFound):  # purged with the article when it is published
             headers = {"Cache-Control": "public, max-age=10, s-maxage=60", "Surrogate-Key": article_key(exc.key)}
         return JSON({"detail": str(exc)}, status_code=status, headers=headers)
+
+    json_answer = app.exception_handlers[RequestValidationError]  # the runtime's 422
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if wants_a_page(request):  # a mangled link: a cursor or tag longer than any we issue
+            return error_page(400)
+        answer: Response = await json_answer(request, exc)  # type: ignore[misc]
+        return answer
 
     @app.exception_handler(HTTPException)
     async def _no_such_page(request: Request, exc: HTTPException) -> Response:
