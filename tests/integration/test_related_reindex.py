@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
+import pytest
+
 from newsfeed_readmodel.keys import Keys
-from newsfeed_readmodel.related.features import decode_features, encode_features, stored_features
+from newsfeed_readmodel.related import features as features_module
+from newsfeed_readmodel.related import store as store_module
+from newsfeed_readmodel.related.features import (
+    Features,
+    FeatureSettings,
+    Input,
+    decode_features,
+    encode_features,
+    stored_features,
+)
 from newsfeed_readmodel.related.maintainer import reindex_related
 from newsfeed_readmodel.related.store import RelatedStore
 from newsfeed_schemas.streams import decode_fields, key_root
@@ -118,18 +130,29 @@ async def test_a_change_of_settings_rebuilds_every_list(redis_server: RedisServe
         assert flat["talks"] == decayed["talks"]  # published minutes apart: no decay to undo
 
 
-async def test_a_rebuild_that_computes_every_articles_features_keeps_its_lease(system: System) -> None:
+async def test_a_rebuild_that_computes_every_articles_features_keeps_its_lease(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """After a change of settings every article's features are computed again from its stored
-    document, a few milliseconds each: a few thousand took longer than the lease lives, and a
-    rebuild that held the event loop meanwhile lost its lease and started over, for good."""
+    document, a few milliseconds each: run on the event loop, a few thousand held it past the
+    lease's time to live, the renewal with it, and the rebuild lost its lease and started over
+    for good. They are computed in a thread, so the loop renews the lease meanwhile."""
     corpus = EnglishLike()
-    events = [published(f"n{i:03d}", minutes=i, **corpus.fields(i)) for i in range(400)]
+    events = [published(f"n{i:03d}", minutes=i, **corpus.fields(i)) for i in range(300)]
     for start in range(0, len(events), 100):
         response = await system.http.post("/v1/events/batch", json=events[start : start + 100])
         assert response.json()["accepted"] == 100
     await system.caught_up()
+    on_the_loop: list[bool] = []
+
+    def extract(inputs: list[Input], settings: FeatureSettings) -> list[Features]:
+        on_the_loop.append(threading.current_thread() is threading.main_thread())
+        return features_module.extract(inputs, settings)
+
+    monkeypatch.setattr(store_module, "extract", extract)
     elsewhere = store_for(system, default_language="de")  # other settings: features computed again
-    assert await reindex_related(elsewhere, lambda _: None, lease_ms=300) == 400
+    assert await reindex_related(elsewhere, lambda _: None, lease_ms=2_000) == 300
+    assert on_the_loop and not any(on_the_loop)
     state = await elsewhere.state()
     assert state.features == elsewhere.settings.features_fingerprint() and not state.rebuilding
 
