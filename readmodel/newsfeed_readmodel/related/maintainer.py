@@ -161,10 +161,13 @@ class RelatedMaintainer:
     async def _begin(self) -> None:
         state = await self.store.state()
         settings = self.store.settings
-        if state.rebuilding or state.missed or state.position is None or state.fingerprint != settings.fingerprint():
-            log.info(
-                "related lists: rebuilding every list (never built, settings changed, or changes made with them off)"
+        if state.missed and state.position is not None:
+            log.warning(
+                "related lists: a replica with NEWSFEED_RELATED_ENABLED=false applied changes they do not follow; "
+                "rebuilding every list (run every replica with the same setting, or this repeats)"
             )
+        if state.rebuilding or state.missed or state.position is None or state.fingerprint != settings.fingerprint():
+            log.info("related lists: rebuilding every list (never built, settings changed, or changes missed)")
             self.engine, self.position = await rebuild(self.store, lambda line: log.info("related rebuild: %s", line))
             return
         backlog = await self.store.work_after(state.position, self.rebuild_backlog + 1)
