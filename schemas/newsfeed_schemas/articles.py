@@ -24,8 +24,17 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from .html_depth import MAX_ATTRIBUTES, UNREADABLE, copy_allowance, exceeds, most_attributes
+from .html_depth import (
+    MAX_ATTRIBUTES,
+    MAX_DOCUMENT_TAGS,
+    UNREADABLE,
+    copy_allowance,
+    document_tags,
+    exceeds,
+    most_attributes,
+)
 from .html_references import references_allowed, too_many_references
+from .html_tables import MAX_FOSTERED, fostered
 from .limits import (
     CEILINGS,
     MAX_REVISION,
@@ -216,6 +225,21 @@ class Article(BaseModel):
                 "unclosed formatting elements (<b>, <i>, <a>...) would be copied into every block after them, "
                 "more than {allowance} characters of copies for this body: close them",
                 {"allowance": copy_allowance(len(value))},
+            )
+        documents = document_tags(value)
+        if documents > MAX_DOCUMENT_TAGS:
+            raise PydanticCustomError(
+                "html_document_tags",
+                "holds {found} <html> and <body> start tags; a body may hold {limit}",
+                {"found": documents, "limit": MAX_DOCUMENT_TAGS},
+            )
+        moved = fostered(value)
+        if moved > MAX_FOSTERED:
+            raise PydanticCustomError(
+                "html_outside_table_cells",
+                "holds more than {limit} texts or elements directly in tables, outside their cells, which a parser "
+                "moves out of the table one by one: put them in cells",
+                {"limit": MAX_FOSTERED},
             )
         attributes = most_attributes(value)
         if attributes == UNREADABLE:

@@ -64,6 +64,10 @@ def _distinct_names(count: int) -> list[str]:
         '<iframe src="https://a.example/v"></iframe>' * 20_000,  # each embed read for its link
         '<iframe src="' * 60_000,
         "<p " + " ".join(_distinct_names(200_000)) + ">x</p>",  # each name checked against those before
+        "<table>" + "x<br>" * 199_000,  # each moved in front of the table, found among those moved
+        "".join("<html " + " ".join(f"a{i}" for i in range(j, j + 1000)) + ">" for j in range(0, 40_000, 1000))
+        + "<html></html>" * 10_000,  # each <html>'s attributes checked against all the page's <html> holds
+        '<img src="a.png" srcset="' + "," * 999_000 + '">',
         "<p>a" + "\u0301\u0316" * 45_000 + "</p>",  # marks NFKC orders by insertion: quadratic
         "<p>a" + "\U0001d167\u0301" * 45_000 + "</p>",
     ],

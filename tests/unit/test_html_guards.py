@@ -6,6 +6,7 @@ import re
 
 import html5lib
 import pytest
+from html5lib.treebuilders import getTreeBuilder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +20,7 @@ from newsfeed_schemas.html_depth import (
     nesting_depth,
 )
 from newsfeed_schemas.html_references import REFERENCE_WORK, references_allowed, too_many_references
+from newsfeed_schemas.html_tables import MAX_FOSTERED, fostered
 
 
 def test_a_comment_ends_at_its_first_closing_of_either_kind() -> None:
@@ -173,3 +175,49 @@ def test_a_body_whose_tags_take_more_reading_than_the_budget_is_unreadable() -> 
     tag = '<p title="' + "x" * 3_000 + '">'
     assert most_attributes(tag * 10, budget=10 * len(tag)) is None  # each tag read once
     assert most_attributes(tag * 10, budget=10 * len(tag) - 1) == UNREADABLE
+
+
+class _CountingMoves(getTreeBuilder("etree")):  # type: ignore[misc]
+    """html5lib's tree builder, counting what it moves out of a table (as html5ever does too)."""
+
+    moved = 0
+
+    def getTableMisnestedNodePosition(self) -> object:  # noqa: N802 (html5lib's name)
+        type(self).moved += 1
+        return super().getTableMisnestedNodePosition()
+
+
+def _moved_by_parser(html: str) -> int:
+    _CountingMoves.moved = 0
+    html5lib.HTMLParser(tree=_CountingMoves, namespaceHTMLElements=False).parseFragment(html, container="div")
+    return _CountingMoves.moved
+
+
+_TABLE_PIECES = [
+    *("<table>", "</table>", "<tr>", "</tr>", "<td>", "</td>", "<th>", "<caption>", "</caption>", "<tbody>"),
+    *("<colgroup>", "<col>", "<thead>", "</tbody>", "x", " ", "&amp;", "<b>", "</b>", "<br>", "<p>", "<svg>"),
+    *("</svg>", "<math>", "<template>", "</template>", "<noscript>", "<style>", "</style>", "<textarea>"),
+    *("</textarea>", "<!--", "-->", "</ ", "<select>", "<option>", "<input>", "<form>", '<b title="<td>">'),
+    *("<plaintext>", "<!doctype html>", "</td >", "<TD>", "<table/>", "\r", "<", ">"),
+]
+
+
+@given(st.lists(st.sampled_from(_TABLE_PIECES), max_size=40))
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_the_count_of_nodes_moved_out_of_tables_is_never_below_a_parsers(pieces: list[str]) -> None:
+    html = "".join(pieces)
+    assert fostered(html, limit=10**9) >= _moved_by_parser(html)
+
+
+def test_text_and_tags_outside_table_cells_are_refused_past_the_bound() -> None:
+    assert fostered("<table>" + "x<br>" * 199_000) > MAX_FOSTERED  # 43 s of the sanitiser's time
+    assert fostered("<table><tr>" + "<i>x</i>" * 80_000) > MAX_FOSTERED
+    # a large real table holds everything in cells and its caption; white space between is no text
+    rows = "".join(
+        f"<tr>\n  <td>{i}</td>\n  <td><a href='/a/{i}'>Tom &amp; Jerry</a></td>\n</tr>\n" for i in range(5000)
+    )
+    table = f"<table>\n<caption>Results</caption>\n<thead><tr><th>#</th><th>Story</th></tr></thead>\n<tbody>\n{rows}"
+    assert fostered(table + "</tbody></table>" + "<p>After the table.</p>" * 1000) == 0
+    # a stray word between cells is moved; so is all that a table holds after an <svg> outside its cells
+    assert fostered("<table><tr><td>a</td> | <td>b</td></tr></table>") == 1
+    assert fostered("<table><svg><td></svg>" + "x<br>" * 10) == 21

@@ -77,6 +77,12 @@ def test_a_srcset_of_another_scheme_is_removed() -> None:
     assert sanitize_body('<img src="a.png" srcset="da&#10;ta:image/svg+xml,x 1x">') == '<img src="a.png">'
 
 
+def test_a_srcset_of_more_candidates_than_any_image_offers_is_removed() -> None:
+    sizes = ", ".join(f"https://cdn.example/b-{w}.png {w}w" for w in range(100, 6400, 100))  # 63
+    assert sanitize_body(f'<img src="a.png" srcset="{sizes}">') == f'<img src="a.png" srcset="{sizes}">'
+    assert sanitize_body('<img src="a.png" srcset="' + "," * 999_000 + '">') == '<img src="a.png">'
+
+
 def test_a_quotation_source_of_another_scheme_is_removed() -> None:
     assert sanitize_body('<blockquote cite="javascript:alert(1)">q</blockquote>') == "<blockquote>q</blockquote>"
     assert sanitize_body('<q cite="java&#9;script:x">q</q>') == "<q>q</q>"
