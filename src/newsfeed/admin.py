@@ -177,6 +177,9 @@ def import_command(
         str | None,
         typer.Option(help="A Ghost export's site address, for its __GHOST_URL__ (images, avatars, post links)."),
     ] = None,
+    from_start: Annotated[
+        bool, typer.Option(help="Post every item again, not only those after where the last import stopped.")
+    ] = False,
 ) -> None:
     """Backfill: post a file through the batch endpoint, resumable. Exit 1 when items were refused, 2 on failure."""
     from .importer import ImportFailed, import_file
@@ -184,7 +187,15 @@ def import_command(
     running = find_running_up()
     base_url = url or (running.http_url if running else None) or "http://127.0.0.1:8000"
     try:
-        summary = import_file(file, base_url, token=token, batch_size=batch_size, ghost_url=ghost_url)
+        summary = import_file(
+            file,
+            base_url,
+            token=token,
+            batch_size=batch_size,
+            ghost_url=ghost_url,
+            from_start=from_start,
+            warn=lambda line: console.print(f"[yellow]{line}[/]"),
+        )
     except ImportFailed as exc:
         console.print(f"[red]import stopped:[/] {exc} (run it again to resume)")
         raise typer.Exit(2) from None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -155,14 +156,38 @@ def _post_name(envelope: dict[str, Any]) -> str:
     return f"post {envelope.get('subject')} {title!r}"
 
 
-def _load_state(state_file: Path, source: Path, digest: str) -> dict[str, Any]:
-    """Where an import of this very file stopped (the same path and content), else the start."""
-    fresh = {"source": str(source.resolve()), "sha256": digest, "offset": 0, "summary": asdict(ImportSummary())}
-    if state_file.exists():
+def _load_state(state_file: Path, source: Path, digest: str, target: str, from_start: bool) -> dict[str, Any]:
+    """Where an import of this very file into this very publisher stopped (the same path, content
+    and URL), else the start. Importing the file into another site starts over; so does a
+    progress file that cannot be read (the publisher answers what it already has as duplicates)."""
+    fresh = {
+        "source": str(source.resolve()),
+        "sha256": digest,
+        "target": target.rstrip("/"),
+        "offset": 0,
+        "summary": asdict(ImportSummary()),
+    }
+    if from_start:
+        return fresh
+    try:
         state = json.loads(state_file.read_text())
-        if state.get("source") == fresh["source"] and state.get("sha256") == digest:
-            return dict(state)
+    except (OSError, ValueError):  # none yet, unreadable, or cut short
+        return fresh
+    if isinstance(state, dict) and all(state.get(k) == fresh[k] for k in ("source", "sha256", "target")):
+        return state
     return fresh
+
+
+def _save_state(state_file: Path, state: dict[str, Any]) -> bool:
+    """Write the progress whole or not at all (a kill mid-write leaves the previous one); False
+    when it cannot be written (a read-only folder, a pipe): the import goes on, not resumable."""
+    partial = state_file.with_name(state_file.name + ".partial")
+    try:
+        partial.write_text(json.dumps(state))
+        os.replace(partial, state_file)
+    except OSError:
+        return False
+    return True
 
 
 def _batches(items: list[ImportItem], start: int, max_items: int, max_bytes: int) -> Iterator[list[ImportItem]]:
@@ -222,11 +247,16 @@ def import_file(
     max_request_bytes: int = 8 * 1024 * 1024,
     sleep: Callable[[float], None] = time.sleep,
     ghost_url: str | None = None,
+    from_start: bool = False,
+    warn: Callable[[str], None] = lambda _: None,
 ) -> ImportSummary:
-    """Post FILE's items in batches; resume from `state_file` (default FILE + '.import-state')."""
+    """Post FILE's items in batches; resume from `state_file` (default FILE + '.import-state')
+    when this file was being imported into this publisher, unless `from_start`."""
     items, skipped = read_items(path, ghost_url)
     state_file = state_file or path.with_name(path.name + ".import-state")
-    state = _load_state(state_file, path, hashlib.sha256(path.read_bytes()).hexdigest())
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    state = _load_state(state_file, path, digest, base_url, from_start)
+    saving = True
     saved = dict(state["summary"])
     saved["refusals"] = [Refusal(**r) for r in saved.get("refusals", [])]
     summary = ImportSummary(**saved)
@@ -256,6 +286,8 @@ def import_file(
             ]
             offset += len(batch)
             state.update(offset=offset, summary=asdict(summary))
-            state_file.write_text(json.dumps(state))
+            if saving and not _save_state(state_file, state):
+                saving = False
+                warn(f"cannot save the progress to {state_file}: this import cannot be resumed")
             bar.update(task, advance=len(batch))
     return summary

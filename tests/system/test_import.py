@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
@@ -13,8 +14,9 @@ import orjson
 import pytest
 
 from newsfeed.importer import ImportFailed, import_file, read_items
-from tests.conftest import System
+from tests.conftest import System, running_system
 from tests.factories import published
+from tests.redis_server import RedisServer
 
 
 def ghost_export(posts: int, drafts: int = 5) -> dict[str, Any]:
@@ -85,6 +87,7 @@ async def test_an_interrupted_ndjson_import_resumes(system: System, tmp_path: Pa
             {
                 "source": str(path.resolve()),
                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                "target": str(system.http.base_url).rstrip("/"),
                 "offset": 4,
                 "summary": {"accepted": 4, "duplicate": 0, "refused": 0, "skipped": 0, "total": 11, "resumed_from": 0},
             }
@@ -95,6 +98,45 @@ async def test_an_interrupted_ndjson_import_resumes(system: System, tmp_path: Pa
     assert json.loads(state.read_text())["offset"] == 11
     again = await asyncio.to_thread(import_file, path, str(system.http.base_url), None, 4, False, tmp_path / "fresh")
     assert (again.accepted, again.duplicate, again.refused) == (4, 6, 1)
+
+
+async def test_a_file_imported_into_another_site_is_posted_whole(
+    system: System, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    # the progress of an import is that of one file into one publisher: another site gets it all
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(b"\n".join(orjson.dumps(published(f"s{n}", minutes=n)) for n in range(5)))
+    first = await asyncio.to_thread(import_file, path, str(system.http.base_url), None, 500, False)
+    assert first.accepted == 5
+    done = await asyncio.to_thread(import_file, path, str(system.http.base_url), None, 500, False)
+    assert (done.resumed_from, done.accepted, done.duplicate) == (5, 5, 0)  # all posted already
+    anew = await asyncio.to_thread(
+        functools.partial(import_file, path, str(system.http.base_url), None, 500, False, from_start=True)
+    )
+    assert (anew.resumed_from, anew.accepted, anew.duplicate) == (0, 0, 5)
+    async with running_system(redis_server.url, f"{system.prefix}-other") as other:
+        second = await asyncio.to_thread(import_file, path, str(other.http.base_url), None, 500, False)
+        assert (second.resumed_from, second.accepted) == (0, 5)
+        await other.caught_up()
+        assert len(await other.feed_ids()) == 5
+
+
+async def test_a_progress_file_cut_short_or_unwritable_never_stops_an_import(system: System, tmp_path: Path) -> None:
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(b"\n".join(orjson.dumps(published(f"p{n}", minutes=n)) for n in range(6)))
+    url = str(system.http.base_url)
+    state = tmp_path / "state.json"
+    state.write_text('{"source": "')  # a kill or a full disk in the middle of a write
+    summary = await asyncio.to_thread(import_file, path, url, None, 2, False, state)
+    assert (summary.resumed_from, summary.accepted) == (0, 6)
+    assert json.loads(state.read_text())["offset"] == 6
+    warnings: list[str] = []
+    nowhere = tmp_path / "no-such-folder" / "state.json"
+    blind = await asyncio.to_thread(
+        functools.partial(import_file, path, url, None, 2, False, nowhere, warn=warnings.append, from_start=True)
+    )
+    assert (blind.accepted + blind.duplicate, blind.refused) == (6, 0)
+    assert len(warnings) == 1 and "cannot be resumed" in warnings[0]
 
 
 async def test_a_file_whose_content_changed_is_imported_from_the_top(system: System, tmp_path: Path) -> None:
