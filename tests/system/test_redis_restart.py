@@ -13,6 +13,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from newsfeed.allinone import build_all_in_one_app
+from newsfeed_publisher.app import build_app as build_publisher
+from newsfeed_publisher.settings import PublisherSettings
+from newsfeed_schemas.streams import key_root
 from tests.conftest import RunningApp, System, system_settings
 from tests.factories import published
 from tests.redis_server import RedisServer
@@ -53,6 +56,26 @@ async def test_publisher_answers_503_while_redis_is_down_then_recovers(
     assert after.status_code == 202
     await system.caught_up(timeout=30)
     assert await system.feed_ids() == ["after", "before"]
+
+
+async def test_the_publisher_starts_while_redis_is_down_and_answers_503_until_it_is_back(
+    private_redis: RedisServer, prefix: str
+) -> None:
+    # a host's services may come up before its Redis: `newsfeed publisher` exited with a traceback
+    private_redis.kill()
+    settings = PublisherSettings(redis_url=private_redis.url, prefix=prefix, dev=True)
+    async with RunningApp(build_publisher(settings)) as running, httpx.AsyncClient(base_url=running.base_url) as http:
+        refused = await http.post("/v1/events", json=published("early"))
+        assert refused.status_code == 503 and int(refused.headers["retry-after"]) > 0
+        private_redis.start()
+        envelope = published("once-back", minutes=1)
+        accepted = await eventually(
+            lambda: http.post("/v1/events", json=envelope), until=lambda r: r.status_code == 202, timeout=30
+        )
+        stream_id = accepted.json()["stream_id"]
+    client = aioredis.Redis.from_url(private_redis.url)
+    assert [entry_id.decode() for entry_id, _ in await client.xrange(f"{key_root(prefix)}:articles")] == [stream_id]
+    await client.aclose()
 
 
 async def test_kill_9_during_a_stream_of_events_loses_nothing_acknowledged(

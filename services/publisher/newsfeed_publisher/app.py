@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,7 +18,7 @@ from newsfeed_readmodel.event_log import EventLog
 from newsfeed_readmodel.keys import Keys
 from newsfeed_runtime.apps import service_app
 from newsfeed_runtime.health import health_router
-from newsfeed_runtime.redis import site_answers
+from newsfeed_runtime.redis import is_outage, site_answers
 from newsfeed_schemas.events import event_adapter
 
 from .errors import UNAVAILABLE
@@ -51,6 +53,7 @@ class EventIntake:
         broker = RedisClusterBroker if settings.cluster() else RedisBroker
         self.broker = broker(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=5.0)
         self._log: EventLog | None = None
+        self._opening: asyncio.Task[None] | None = None
         self.router = build_router(settings, self.event_log)
 
     def event_log(self) -> EventLog:
@@ -59,7 +62,18 @@ class EventIntake:
         return self._log
 
     async def start(self) -> None:
+        """Connect and learn how many replicas must hold an event. With Redis away, start all the
+        same: every append answers 503 (`event_log`) until a retry in the background gets through."""
         redis = await self.broker.connect()
+        try:
+            await self._open_log(redis)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            log.warning("publisher: Redis unavailable (%s); answering 503 until it is back", exc)
+            self._opening = asyncio.create_task(self._open_log_when_back(redis), name="publisher-connect")
+
+    async def _open_log(self, redis: Any) -> None:
         keys = Keys(self.settings.prefix)
         acks = self.settings.replica_acks
         if acks is None:
@@ -75,7 +89,22 @@ class EventIntake:
             "publisher appending to %s; acknowledged after %d replica(s) hold an event", keys.streams.articles, acks
         )
 
+    async def _open_log_when_back(self, redis: Any) -> None:
+        delay = 0.1
+        while self._log is None:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+            try:
+                await self._open_log(redis)
+            except Exception as exc:
+                if not is_outage(exc):
+                    log.exception("publisher: could not start appending; retrying")
+
     async def stop(self) -> None:
+        if self._opening is not None:
+            self._opening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._opening
         await self.broker.stop()
 
     async def ready(self) -> bool:
