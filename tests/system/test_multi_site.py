@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import redis.asyncio as aioredis
 
 from newsfeed_api.app import build_app as build_api
 from newsfeed_api.settings import ApiSettings
@@ -10,6 +11,7 @@ from newsfeed_indexer.app import build_app as build_indexer
 from newsfeed_indexer.settings import IndexerSettings
 from newsfeed_publisher.app import build_app as build_publisher
 from newsfeed_publisher.settings import PublisherSettings
+from newsfeed_schemas.streams import key_root
 from tests.conftest import RunningApp
 from tests.factories import published
 from tests.redis_server import RedisServer
@@ -49,3 +51,29 @@ async def test_one_indexer_process_indexes_every_site_it_is_given(redis_server: 
             assert "newsfeed_articles 6.0" in metrics
             # each site's related maintainer takes its articles in: the summed related lag reaches 0
             await eventually(metrics_text, until=lambda text: "newsfeed_related_lag 0.0" in text)
+
+
+async def test_a_site_whose_keys_are_damaged_does_not_stop_the_others(redis_server: RedisServer, prefix: str) -> None:
+    damaged, healthy = f"{prefix}-damaged", f"{prefix}-healthy"
+    admin = aioredis.Redis.from_url(redis_server.url)
+    await admin.set(f"{key_root(damaged)}:articles", "not a stream")  # WRONGTYPE for every stream command
+    await admin.aclose()
+    url = redis_server.url
+    indexer = IndexerSettings(redis_url=url, sites=f"{damaged},{healthy}", consumer="multi", related_enabled=False)
+    publisher = build_publisher(PublisherSettings(redis_url=url, prefix=healthy, dev=True))
+    api = build_api(ApiSettings(redis_url=url, prefix=healthy))
+    async with (
+        RunningApp(build_indexer(indexer)) as running_indexer,
+        RunningApp(publisher) as pub,
+        RunningApp(api) as read,
+        httpx.AsyncClient(base_url=pub.base_url) as cms,
+        httpx.AsyncClient(base_url=read.base_url) as reader,
+        httpx.AsyncClient(base_url=running_indexer.base_url) as health,
+    ):
+        assert (await cms.post("/v1/events", json=published("still-served"))).status_code == 202
+
+        async def feed() -> list[str]:
+            return [card["id"] for card in (await reader.get("/v1/feed")).json()["items"]]
+
+        assert await eventually(feed, until=bool) == ["still-served"]
+        assert (await health.get("/readyz")).status_code == 503  # one of its sites is not served

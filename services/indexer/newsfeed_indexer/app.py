@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import signal
@@ -40,8 +41,8 @@ def build_app(settings: IndexerSettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         starting = [asyncio.create_task(r.start(), name=f"newsfeed-replica-{r.keys.prefix}") for r in replicas]
-        for task in starting:
-            task.add_done_callback(_exit_if_failed)
+        for replica, task in zip(replicas, starting, strict=True):
+            task.add_done_callback(functools.partial(_exit_if_all_failed, replica.keys.prefix, starting))
         yield
         pending = {task for task in starting if not task.done()}
         for task in pending:
@@ -76,8 +77,19 @@ def combined_stats(per_site: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _exit_if_failed(task: asyncio.Task[None]) -> None:
-    """A start that fails for a reason other than an outage (those are waited out) ends the process."""
-    if not task.cancelled() and task.exception() is not None:
-        log.error("the replica could not start: %r; stopping", task.exception())
-        os.kill(os.getpid(), signal.SIGTERM)
+def _exit_if_all_failed(prefix: str, starting: list[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
+    """A start that fails for a reason other than an outage (those are waited out) is logged with
+    its site; when no site of the process could start, the process ends. One site whose keys are
+    damaged does not stop the others: it stays not ready (`/readyz`) until the process restarts."""
+    if task.cancelled() or (error := task.exception()) is None:
+        return
+    failed = [t for t in starting if t.done() and not t.cancelled() and t.exception() is not None]
+    if len(failed) < len(starting):
+        log.error("site %s: the replica could not start (%s: %s); the other sites go on", prefix, _name(error), error)
+        return
+    log.error("site %s: the replica could not start (%s: %s); stopping", prefix, _name(error), error)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _name(error: BaseException) -> str:
+    return type(error).__name__
