@@ -6,10 +6,11 @@ Each process extends `RedisSettings` with its own; values come from the environm
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from redis.connection import parse_url
 
-from .redis import is_cluster
+from .redis import is_cluster, seed_urls
 
 __all__ = ["DEFAULT_REDIS_URL", "PREFIX_PATTERN", "RedisSettings"]
 
@@ -30,6 +31,14 @@ class RedisSettings(BaseSettings):
     redis_cluster: bool | None = Field(
         default=None, description="REDIS_URL names a Redis Cluster node (default: asked at start)."
     )
+
+    @field_validator("redis_url")
+    @classmethod
+    def _readable_url(cls, url: str) -> str:
+        """A URL redis-py can read (scheme, port, database), or one line at start instead of a traceback later."""
+        for seed in seed_urls(url):
+            parse_url(seed)  # type: ignore[no-untyped-call]  # a ValueError: "Port could not be cast..."
+        return url
 
     def cluster(self) -> bool:
         """Whether to speak the cluster protocol: the setting, else what the Redis says."""

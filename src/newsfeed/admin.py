@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 from redis.exceptions import RedisError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -30,6 +31,21 @@ Prefix = Annotated[str | None, typer.Option(envvar="NEWSFEED_PREFIX")]
 _STREAM_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")  # a dead letter's id, as Redis gives it
 
 
+SettingsT = TypeVar("SettingsT")
+
+
+def settings_or_exit(factory: Callable[..., SettingsT], **values: Any) -> SettingsT:
+    """Settings from flags and the environment, or one line per wrong setting and exit 2."""
+    try:
+        return factory(**values)
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            console.print(f"[red]refusing to start:[/] {where}: {message}")
+        raise typer.Exit(2) from None
+
+
 def _settings(redis_url: str | None, prefix: str | None) -> Any:
     """The settings to reach the read model: REDIS_URL when given, else the `newsfeed up` running here."""
     from newsfeed_indexer.settings import IndexerSettings
@@ -40,7 +56,7 @@ def _settings(redis_url: str | None, prefix: str | None) -> Any:
     elif redis_url is None:
         console.print("no REDIS_URL given and no `newsfeed up` running in this folder: using the default Redis")
     given: dict[str, Any] = {k: v for k, v in (("redis_url", redis_url), ("prefix", prefix)) if v is not None}
-    return IndexerSettings(**given)
+    return settings_or_exit(IndexerSettings, **given)
 
 
 def _without_password(url: str) -> str:
@@ -71,8 +87,6 @@ def _run(redis_url: str | None, prefix: str | None, work: Callable[[Any, Any, An
             console.print(f"[red]Redis at {where} is unavailable:[/] {exc}")
         elif isinstance(exc, RedisError):  # a database that does not exist, an id Redis cannot read...
             console.print(f"[red]Redis at {where} refused the command:[/] {exc}")
-        elif isinstance(exc, ValueError) and "Redis URL" in str(exc):
-            console.print(f"[red]{where!r} is no Redis URL:[/] use redis://, rediss:// or unix://")
         else:
             raise
         raise typer.Exit(2) from None

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 from fastapi import FastAPI
-from pydantic import ValidationError
 from rich.console import Console
 
 from newsfeed_runtime.logs import configure_logging
 
-from .admin import dead_app, import_command, migrate_keys_command, reindex_command, stats_command
+from .admin import dead_app, import_command, migrate_keys_command, reindex_command, settings_or_exit, stats_command
 from .workspace import DEFAULT_DATA_DIR
 
 __all__ = ["app"]
@@ -52,23 +50,8 @@ Consumer = Annotated[
 ]
 
 
-SettingsT = TypeVar("SettingsT")
-
-
 def _given(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
-
-
-def _settings_or_exit(factory: Callable[..., SettingsT], **values: Any) -> SettingsT:
-    """Settings from flags and the environment, or one line per wrong setting and exit 2."""
-    try:
-        return factory(**values)
-    except ValidationError as exc:
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"]) or "settings"
-            message = str(error["msg"]).removeprefix("Value error, ")
-            console.print(f"[red]refusing to start:[/] {where}: {message}")
-        raise typer.Exit(2) from None
 
 
 def _serve(asgi: FastAPI, host: str, port: int, *, access_log: bool = True) -> None:
@@ -117,8 +100,8 @@ def up(
             console.print(f"[green]embedded Redis[/] at {redis_url}, data in {embedded.data_dir}")
         common = _given(redis_url=redis_url, prefix=prefix)
         secrets = _given(publisher_token=publisher_token, webhook_secret=webhook_secret, ghost_secret=ghost_secret)
-        publisher_settings = _settings_or_exit(PublisherSettings, **common, **secrets, dev=True)
-        indexer_settings = IndexerSettings(**common)
+        publisher_settings = settings_or_exit(PublisherSettings, **common, **secrets, dev=True)
+        indexer_settings = settings_or_exit(IndexerSettings, **common)
         base = f"http://{host}:{port}"
         workspace.record(redis_url, indexer_settings.prefix, base)
         if not publisher_settings.has_credentials():
@@ -153,7 +136,7 @@ def publisher(
     from newsfeed_publisher.settings import PublisherSettings
 
     _logging()
-    settings = _settings_or_exit(
+    settings = settings_or_exit(
         PublisherSettings,
         **_given(
             redis_url=redis_url,
@@ -189,7 +172,9 @@ def indexer(
     from newsfeed_indexer.settings import IndexerSettings
 
     _logging()
-    settings = IndexerSettings(**_given(redis_url=redis_url, prefix=prefix, consumer=consumer, sites=sites))
+    settings = settings_or_exit(
+        IndexerSettings, **_given(redis_url=redis_url, prefix=prefix, consumer=consumer, sites=sites)
+    )
     try:
         served = settings.site_prefixes()
     except ValueError as exc:
@@ -216,5 +201,5 @@ def api(
     from .specs import asyncapi_document
 
     _logging()
-    settings = ApiSettings(**_given(redis_url=redis_url, prefix=prefix))
+    settings = settings_or_exit(ApiSettings, **_given(redis_url=redis_url, prefix=prefix))
     _serve(build_app(settings, asyncapi_document(settings.prefix)), host, port, access_log=access_log)

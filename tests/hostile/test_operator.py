@@ -146,12 +146,31 @@ def test_operator_commands_say_when_redis_is_unreachable(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (("stats", "--redis-url", "http://x"), "is no Redis URL"),
+        (("stats", "--redis-url", "http://x"), "redis_url: Redis URL must specify one of the following"),
         (("dead", "replay", "garbage", "--redis-url", "redis://127.0.0.1:1/0"), "not dead-letter ids"),
     ],
 )
 def test_operator_mistakes_are_one_line_not_a_traceback(tmp_path: Path, args: tuple[str, ...], says: str) -> None:
     done = _newsfeed(*args, cwd=tmp_path)
     assert done.returncode == 2
-    assert says in done.stdout + done.stderr
+    assert says in " ".join((done.stdout + done.stderr).split())
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "said"),
+    [
+        ("--prefix", "bad prefix!", "prefix: String should match"),
+        ("--redis-url", "redis://127.0.0.1:nope/0", "redis_url: Port"),
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [("stats",), ("dead", "list"), ("reindex",), ("migrate-keys",), ("indexer",), ("api",)]
+)
+def test_a_setting_that_cannot_be_used_stops_every_command_in_one_line(
+    tmp_path: Path, command: tuple[str, ...], setting: str, value: str, said: str
+) -> None:
+    done = _newsfeed(*command, setting, value, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert said in " ".join((done.stdout + done.stderr).split())
     assert "Traceback" not in done.stdout + done.stderr
