@@ -8,16 +8,19 @@ number: `<table>` then 200,000 `x<br>` took 43 s. Real tables hold their text in
 
 `fostered` reads the body once, as a parser's tokenizer would (comments, raw text such as
 `<style>` and `<textarea>`, quoted attribute values that hold `>`), and keeps a stack of the
-tables it may be in. It errs one way only: a cell is taken to be open only where a parser
-surely opens one (not inside `<svg>`, `<math>`, `<template>` or `<noscript>`, where a `<td>` may
-be something else; from there to the table's end everything counts), and a table is taken to
-be closed only where a parser surely closes it.
+tables it may be in. It errs one way only: a cell is taken to be open, a table closed, a
+comment or raw text skipped only where a parser surely does so. Inside `<svg>` or `<math>` it
+is sure of nothing until their end tags (an icon's paths end there as they began); from a
+`<select>` or `<template>` on, or from markup in `<svg>` or `<math>` that a parser may read as
+HTML again (a `<p>`, a `<style>`, a comment...), for good: every text and tag in a table counts,
+and nothing is skipped. Checked against html5lib, which builds trees by the same
+rules as html5ever (`tests/unit/test_html_guards.py`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["MAX_FOSTERED", "fostered"]
 
@@ -28,29 +31,28 @@ cells; 2,000 moves before a table among 150,000 other nodes take a parser a fift
 _PIECE = re.compile(r"<!--|<[!?]|</(?![A-Za-z])|</?[A-Za-z]|[^<]+|<")
 _TABLE = re.compile(r"<table", re.IGNORECASE | re.ASCII)
 _NAME = re.compile(r"[^\t\n\f\r />]*")
-_TAG_END = re.compile(r"[^>]*>?")
 _QUOTED_TAG = re.compile(
     r"</?[A-Za-z][^\t\n\f\r />]*(?:[\t\n\f\r ]+|/(?!>)"
-    r"|[^\t\n\f\r />][^\t\n\f\r /=>]*(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?)*(?:/?>)?"
+    r"|[^\t\n\f\r />][^\t\n\f\r /=>]*(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?)*(/?>)?"
 )
 _COMMENT_END = re.compile(r"--!?>")
 _WHITE = "\t\n\f\r "
-_RAW_TEXT = frozenset({"style", "script", "textarea", "title", "xmp", "iframe", "noembed", "noframes"})
+_RAW_TEXT = frozenset({"style", "script", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript"})
 _STRUCTURE = frozenset({"tr", "tbody", "thead", "tfoot", "col", "colgroup"})
 _CELLS = frozenset({"td", "th", "caption"})
-_UNCERTAIN = frozenset({"svg", "math", "template", "noscript"})
+_LOST = frozenset({"select", "template"})  # after one, nothing is sure any more
+# In `<svg>` or `<math>` these start tags end the foreign content (`<font>`: with some attributes).
+# fmt: off
+_BREAKOUT = frozenset({
+    "b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt", "em", "embed", "font",
+    "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i", "img", "li", "listing", "menu", "meta", "nobr", "ol",
+    "p", "pre", "ruby", "s", "small", "span", "strong", "strike", "sub", "sup", "table", "tt", "u", "ul", "var",
+})
+# fmt: on
+_INTEGRATION = frozenset({"foreignobject", "desc", "title", "mi", "mo", "mn", "ms", "mtext", "annotation-xml"})
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CELL_ENDS = frozenset({"td", "th", "caption", "tr", "tbody", "thead", "tfoot"})
 _IN_HEAD = frozenset({"style", "script"})  # in a table these stay where they are
-
-
-@dataclass(slots=True)
-class _Table:
-    in_cell: bool = False
-    uncertain: bool = False  # inside foreign content or a template: a `<td>` may open no cell
-
-    @property
-    def fosters(self) -> bool:
-        return self.uncertain or not self.in_cell
 
 
 def fostered(html: str, limit: int = MAX_FOSTERED) -> int:
@@ -58,13 +60,18 @@ def fostered(html: str, limit: int = MAX_FOSTERED) -> int:
     stops past `limit`."""
     if not _TABLE.search(html):
         return 0
-    tables: list[_Table] = []
-    count = 0
+    reader = _Reader()
     at = 0
-    while at < len(html) and count <= limit:
+    while at < len(html) and reader.count <= limit:
         piece = _PIECE.match(html, at)
         assert piece is not None  # every position starts one of the pieces
         text = piece.group()
+        if text[0] != "<" or text == "<" or (reader.unsure and text[1] not in "/" + _LETTERS):
+            if text[0] == "<" and text != "<":
+                reader.lost = True  # a comment or CDATA in `<svg>`: what follows may be read as HTML
+            reader.text(text)  # text (a `<` that opens nothing is text too; unsure: so is a `<!--`)
+            at = piece.end()
+            continue
         if text == "<!--":
             if html.startswith(("<!-->", "<!--->"), at):
                 at = html.index(">", at) + 1
@@ -73,13 +80,13 @@ def fostered(html: str, limit: int = MAX_FOSTERED) -> int:
             at = len(html) if closed is None else closed.end()
             continue
         if text in ("<!", "<?", "</"):  # a doctype or a bogus comment, to the first `>` (`</>`: nothing)
+            if reader.unsure:  # it may be text (in raw text the parser reads and this does not)
+                reader.lost = True
+                reader.text(text)
+                at = piece.end()
+                continue
             bracket = html.find(">", at)
             at = len(html) if bracket < 0 else bracket + 1
-            continue
-        if text[0] != "<" or text == "<":  # text (a `<` that opens nothing is text too)
-            if tables and tables[-1].fosters and text.strip(_WHITE):
-                count += 1 + text.count("&") + text.count("\r") + text.count("\0")
-            at = piece.end()
             continue
         closing = text[1] == "/"
         name_at = at + (2 if closing else 1)
@@ -87,59 +94,112 @@ def fostered(html: str, limit: int = MAX_FOSTERED) -> int:
         assert named is not None  # it matches the empty string too
         raw_name = named.group()
         name = raw_name.lower() if raw_name.isascii() else raw_name
-        rest = _TAG_END.match(html, name_at + len(raw_name))
-        assert rest is not None
-        end = rest.end()
-        if '"' in rest.group() or "'" in rest.group():  # a quoted value may hold `>`
-            whole = _QUOTED_TAG.match(html, at)
-            assert whole is not None
-            end = max(end, whole.end())
-        at = end
+        whole = _QUOTED_TAG.match(html, at)  # as the tokenizer reads it: a quoted value may hold `>`
+        assert whole is not None
+        at = whole.end()
         if closing:
-            _close(tables, name)
-            continue
-        count += _open(tables, name)
-        if name in _RAW_TEXT:
+            reader.close(name)
+        elif reader.open(name, self_closing=whole.group(1) == "/>"):
+            if name == "plaintext":
+                break  # the rest is its text
             at = _after_raw_text(html, at, name)
-        elif name == "plaintext":
-            break  # the rest is its text
-    return count
-
-
-def _open(tables: list[_Table], name: str) -> int:
-    """Take a start tag in; how many nodes it may have a parser move out of a table."""
-    table = tables[-1] if tables else None
-    if name == "table":
-        if table is not None and not table.in_cell and not table.uncertain:
-            tables.pop()  # a table in a table (outside a cell) ends the first: they are siblings
-        tables.append(_Table())
-        return 0
-    if table is None:
-        return 0
-    if name in _CELLS:
-        table.in_cell = table.in_cell or not table.uncertain
-        return 0
-    if name in _STRUCTURE:
-        table.in_cell = False
-        return 0
-    if not table.fosters or name in _IN_HEAD:
-        return 0
-    if name in _UNCERTAIN:
-        table.uncertain = True
-    return 1
-
-
-def _close(tables: list[_Table], name: str) -> None:
-    if not tables:
-        return
-    table = tables[-1]
-    if name == "table" and not table.uncertain:
-        tables.pop()
-    elif name in _CELL_ENDS:
-        table.in_cell = False
+    return reader.count
 
 
 def _after_raw_text(html: str, at: int, name: str) -> int:
-    """Where the raw text of `<name>` ends: after its end tag (no end tag: the body's end)."""
+    """Where the raw text of `<name>` ends: at its end tag (no end tag: the body's end)."""
     end = re.compile(f"</{name}(?=[\t\n\f\r />]|$)", re.IGNORECASE | re.ASCII).search(html, at)
     return len(html) if end is None else end.start()
+
+
+@dataclass(slots=True)
+class _Table:
+    cell: str | None = None  # the kind of cell (`td`, `th`, `caption`) a parser is surely in
+    outside: bool = True  # surely in no cell (neither: it may be in one)
+
+    @property
+    def fosters(self) -> bool:
+        return self.cell is None
+
+    def enter(self, cell: str | None, *, sure: bool) -> None:
+        """In a cell of this kind (None: in none), if `sure`; else it may be in one or not."""
+        self.cell = cell if sure else None
+        self.outside = sure and cell is None
+
+
+@dataclass(slots=True)
+class _Reader:
+    """The tables a parser may be in, and whether this reading can still be sure of it."""
+
+    tables: list[_Table] = field(default_factory=list)
+    svg: int = 0  # open `<svg>` and `<math>` elements, as their start and end tags say
+    math: int = 0
+    integration: int = 0  # open elements of theirs whose content a parser reads as HTML (`<desc>`...)
+    lost: bool = False  # for good
+    count: int = 0
+
+    @property
+    def unsure(self) -> bool:
+        return self.lost or self.svg + self.math > 0
+
+    def text(self, text: str) -> None:
+        if self.tables and self.tables[-1].fosters and text.strip(_WHITE):
+            self.count += 1 + text.count("&") + text.count("\r") + text.count("\0")
+
+    def open(self, name: str, *, self_closing: bool) -> bool:
+        """Take a start tag in, and what it may have a parser move out of a table; whether raw
+        text follows it (`<style>`, `<textarea>`..., where a parser reads no markup)."""
+        self.count += self._moved_by(name)
+        foreign = self.svg + self.math > 0
+        # `<title>` in `<svg>` holds text (an icon's name), but in HTML, as within `<desc>`, raw text
+        raw = name in _RAW_TEXT and (name != "title" or self.integration > 0)
+        if name in _LOST or (foreign and (name in _BREAKOUT or raw or name == "plaintext")):
+            self.lost = True
+        self.svg += name == "svg" and not self_closing
+        self.math += name == "math" and not self_closing
+        self.integration += foreign and name in _INTEGRATION and not self_closing
+        return not self.unsure and (name in _RAW_TEXT or name == "plaintext")
+
+    def _moved_by(self, name: str) -> int:
+        table = self.tables[-1] if self.tables else None
+        sure = not self.unsure
+        if name == "table":
+            if table is not None and table.outside and sure:
+                self.tables.pop()  # a table in a table (outside a cell) ends the first: they are siblings
+            self.tables.append(_Table())
+            return 0
+        if table is None:
+            return 0
+        if name in _CELLS:  # a cell or caption opens (closing the one before)
+            table.enter(name, sure=sure)
+            return 0
+        if name in _STRUCTURE:  # a row or section: out of any cell
+            table.enter(None, sure=sure)
+            return 0
+        if not table.fosters or name in _IN_HEAD:
+            return 0
+        return 1
+
+    def close(self, name: str) -> None:
+        if self.svg + self.math > 0 and name in ("p", "br"):
+            self.lost = True  # these end tags end foreign content too
+        if name == "svg" and self.svg:
+            self.svg -= 1
+        elif name == "math" and self.math:
+            self.math -= 1
+        elif name in _INTEGRATION and self.integration:
+            self.integration -= 1
+        if not self.tables:
+            return
+        table = self.tables[-1]
+        if name in ("p", "br") and table.fosters:
+            self.count += 1  # `</br>` is read as `<br>`, and `</p>` with no `<p>` open makes one
+        if name == "table":
+            if not self.unsure:
+                self.tables.pop()
+        elif self.unsure and name in _CELL_ENDS:
+            table.enter(None, sure=False)  # in `<svg>`, an end tag may close the cell it stands in
+        elif name == table.cell or (name in ("tr", "tbody") and table.cell in ("td", "th")):
+            table.enter(None, sure=True)  # the cell's own end tag, or its row's or section's
+        elif name in ("thead", "tfoot") and table.cell in ("td", "th"):
+            table.enter(None, sure=False)  # closes the cell if the cell is in that section

@@ -189,7 +189,8 @@ class _CountingMoves(getTreeBuilder("etree")):  # type: ignore[misc]
 
 def _moved_by_parser(html: str) -> int:
     _CountingMoves.moved = 0
-    html5lib.HTMLParser(tree=_CountingMoves, namespaceHTMLElements=False).parseFragment(html, container="div")
+    parser = html5lib.HTMLParser(tree=_CountingMoves, namespaceHTMLElements=False)
+    parser.parseFragment(html, container="div", scripting=True)  # as the sanitiser's html5ever parses
     return _CountingMoves.moved
 
 
@@ -199,6 +200,8 @@ _TABLE_PIECES = [
     *("</svg>", "<math>", "<template>", "</template>", "<noscript>", "<style>", "</style>", "<textarea>"),
     *("</textarea>", "<!--", "-->", "</ ", "<select>", "<option>", "<input>", "<form>", '<b title="<td>">'),
     *("<plaintext>", "<!doctype html>", "</td >", "<TD>", "<table/>", "\r", "<", ">"),
+    *("<desc>", "</desc>", "<foreignObject>", "<title>", "</title>", "<div>", "<font color=red>", "</p>"),
+    *("</br>", "<mi>", "<![CDATA[", "]]>", "<svg/>", "<svg a=b/>", "</svg>", "</math>", "</select>"),
 ]
 
 
