@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -132,10 +133,15 @@ def test_a_redis_left_running_on_the_folder_is_stopped_before_another_starts(tmp
     (data / "redis-server.pid").write_text(str(left.pid))
     embedded = EmbeddedRedis(data)
     try:
+        deadline = time.monotonic() + 10
+        while not _redis_children_alive(data):  # running in its folder, as one left by an earlier run is
+            assert time.monotonic() < deadline, "the left-over redis-server did not start"
+            time.sleep(0.02)
         embedded.start()
         assert left.wait(timeout=10) == 0  # stopped by a SIGTERM, its file finished
     finally:
         embedded.stop()
         if left.poll() is None:
             left.kill()
+            left.wait()
     assert not _redis_children_alive(data)
