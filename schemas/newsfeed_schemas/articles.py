@@ -34,7 +34,7 @@ from .html_depth import (
     most_attributes,
 )
 from .html_references import references_allowed, too_many_references
-from .html_tables import MAX_FOSTERED, fostered
+from .html_tables import MAX_FOSTERED, fosters_too_much
 from .limits import (
     CEILINGS,
     MAX_REVISION,
@@ -233,8 +233,7 @@ class Article(BaseModel):
                 "holds {found} <html> and <body> start tags; a body may hold {limit}",
                 {"found": documents, "limit": MAX_DOCUMENT_TAGS},
             )
-        moved = fostered(value)
-        if moved > MAX_FOSTERED:
+        if fosters_too_much(value):
             raise PydanticCustomError(
                 "html_outside_table_cells",
                 "holds more than {limit} texts or elements directly in tables, outside their cells, which a parser "

@@ -22,15 +22,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["MAX_FOSTERED", "fostered"]
+__all__ = ["MAX_FOSTERED", "fostered", "fosters_too_much"]
 
 MAX_FOSTERED = 2_000
 """Nodes a body may have a parser move out of its tables: enough for stray text between
 cells; 2,000 moves before a table among 150,000 other nodes take a parser a fifth of a second."""
 
-_PIECE = re.compile(r"<!--|<[!?]|</(?![A-Za-z])|</?[A-Za-z]|[^<]+|<")
+# Comment openings, bogus comments, tags (name, then attributes up to a `>` or a quote), text.
+_PIECE = re.compile(r"<!--|<[!?]|</(?![A-Za-z])|<(/?)([A-Za-z][^\t\n\f\r />]*)([^>\"']*)(>?)|[^<]+|<")
 _TABLE = re.compile(r"<table", re.IGNORECASE | re.ASCII)
-_NAME = re.compile(r"[^\t\n\f\r />]*")
 _QUOTED_TAG = re.compile(
     r"</?[A-Za-z][^\t\n\f\r />]*(?:[\t\n\f\r ]+|/(?!>)"
     r"|[^\t\n\f\r />][^\t\n\f\r /=>]*(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?)*(/?>)?"
@@ -53,6 +53,19 @@ _INTEGRATION = frozenset({"foreignobject", "desc", "title", "mi", "mo", "mn", "m
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CELL_ENDS = frozenset({"td", "th", "caption", "tr", "tbody", "thead", "tfoot"})
 _IN_HEAD = frozenset({"style", "script"})  # in a table these stay where they are
+
+
+def fosters_too_much(html: str, limit: int = MAX_FOSTERED) -> bool:
+    """Whether a parser may move more than `limit` nodes out of the tables of `html`. Most bodies
+    are settled by counting characters: every node moved starts at a `<` or is a text (which ends
+    at one), and a text may be cut at each `&`, `\\r` or NUL; only a table with more than that
+    after it is read tag by tag (`fostered`)."""
+    first = _TABLE.search(html)
+    if first is None:
+        return False
+    at = first.start()
+    most = 2 * html.count("<", at) + 1 + html.count("&", at) + html.count("\r", at) + html.count("\0", at)
+    return most > limit and fostered(html, limit) > limit
 
 
 def fostered(html: str, limit: int = MAX_FOSTERED) -> int:
@@ -88,18 +101,17 @@ def fostered(html: str, limit: int = MAX_FOSTERED) -> int:
             bracket = html.find(">", at)
             at = len(html) if bracket < 0 else bracket + 1
             continue
-        closing = text[1] == "/"
-        name_at = at + (2 if closing else 1)
-        named = _NAME.match(html, name_at)
-        assert named is not None  # it matches the empty string too
-        raw_name = named.group()
+        slash, raw_name, attributes, ends = piece.groups()
         name = raw_name.lower() if raw_name.isascii() else raw_name
-        whole = _QUOTED_TAG.match(html, at)  # as the tokenizer reads it: a quoted value may hold `>`
-        assert whole is not None
-        at = whole.end()
-        if closing:
+        self_closing = ends == ">" and attributes.endswith("/")
+        at = piece.end()
+        if (ends != ">" and at < len(html)) or name in ("svg", "math"):
+            whole = _QUOTED_TAG.match(html, piece.start())  # a quoted value may hold `>`; `a=b/>` is no `/>`
+            assert whole is not None
+            at, self_closing = whole.end(), whole.group(1) == "/>"
+        if slash:
             reader.close(name)
-        elif reader.open(name, self_closing=whole.group(1) == "/>"):
+        elif reader.open(name, self_closing=self_closing):
             if name == "plaintext":
                 break  # the rest is its text
             at = _after_raw_text(html, at, name)
