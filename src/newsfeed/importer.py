@@ -221,6 +221,10 @@ def _post(http: httpx.Client, batch: list[ImportItem], sleep: Callable[[float], 
         if response.status_code == 503 and attempt < 5:
             sleep(min(float(response.headers.get("retry-after", "2") or 2), 30.0))
             continue
+        if response.status_code == 413:
+            if len(batch) > 1:
+                raise _RequestTooLarge
+            return _refused_alone(response)
         if response.status_code != 200:
             detail = response.text[:300]
             if response.status_code == 401:
@@ -228,6 +232,16 @@ def _post(http: httpx.Client, batch: list[ImportItem], sleep: Callable[[float], 
             raise ImportFailed(f"the publisher answered {response.status_code}: {detail}")
         return dict(response.json())
     raise ImportFailed("the publisher kept answering 503")
+
+
+def _refused_alone(response: httpx.Response) -> dict[str, Any]:
+    """The batch answer for one item the publisher (or a proxy) took to be too large."""
+    error = {"loc": [], "msg": f"too large for the publisher: {response.text[:200]}", "type": "too_large"}
+    return {"accepted": 0, "duplicate": 0, "refused": 1, "results": [{"index": 0, "status": 413, "errors": [error]}]}
+
+
+class _RequestTooLarge(Exception):
+    """The publisher (or a proxy before it) takes smaller requests than this batch."""
 
 
 def _too_large_to_send(item: ImportItem, max_request_bytes: int) -> dict[str, Any]:
@@ -271,11 +285,18 @@ def import_file(
         Progress(*columns, disable=not progress, console=Console(stderr=True)) as bar,
     ):
         task = bar.add_task("import", total=len(items), completed=offset)
-        for batch in _batches(items, offset, batch_size, max_request_bytes):
+        request_bytes = max_request_bytes  # lowered when a publisher or proxy takes less
+        while offset < len(items):
+            batch = next(_batches(items, offset, batch_size, request_bytes))
             if len(batch[0].body) + 1 > max_request_bytes:  # alone in its batch: too large to send
                 result = _too_large_to_send(batch[0], max_request_bytes)
             else:
-                result = _post(http, batch, sleep)
+                try:
+                    result = _post(http, batch, sleep)
+                except _RequestTooLarge:  # a lower limit on the way (the publisher's, a proxy's): halve
+                    batch_size = max(1, len(batch) // 2)
+                    request_bytes = max(1, sum(len(item.body) + 1 for item in batch) // 2)
+                    continue
             summary.accepted += result["accepted"]
             summary.duplicate += result["duplicate"]
             summary.refused += result["refused"]

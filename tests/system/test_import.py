@@ -206,3 +206,19 @@ async def test_a_ghost_export_that_writes_its_address_as_a_placeholder_takes_it_
     assert 'src="https://blog.example.com/content/images/2024/01/map.png"' in article["html"]
     assert article["authors"][0]["profile_image"] == "https://blog.example.com/content/images/anna.jpg"
     assert article["url"] == "https://blog.example.com/post-0/"  # Ghost's default permalink
+
+
+async def test_an_import_sends_smaller_requests_to_a_publisher_that_takes_less(
+    redis_server: RedisServer, prefix: str, tmp_path: Path
+) -> None:
+    # a publisher (or nginx before it, 1 MB by default) that takes less than the 8 MiB an
+    # import sends at first answered 413 to every run of the import, which stopped for good
+    path = tmp_path / "events.ndjson"
+    body = "<p>" + "A long account of the storm. " * 300 + "</p>"  # ~9 KB an item
+    path.write_bytes(b"\n".join(orjson.dumps(published(f"l{n}", minutes=n, html=body)) for n in range(20)))
+    limits = {"max_batch_bytes": 64 * 1024, "max_event_bytes": 32 * 1024}
+    async with running_system(redis_server.url, prefix, publisher=limits) as small:
+        summary = await asyncio.to_thread(import_file, path, str(small.http.base_url), None, 500, False)
+        assert (summary.accepted, summary.refused) == (20, 0)
+        await small.caught_up()
+        assert len(await small.feed_ids(limit=50)) == 20
