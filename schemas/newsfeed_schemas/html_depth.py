@@ -35,6 +35,7 @@ from typing import Literal, NamedTuple
 __all__ = [
     "MAX_ATTRIBUTES",
     "MAX_DOCUMENT_TAGS",
+    "QUOTED_TAG",
     "UNREADABLE",
     "MarkupCost",
     "copy_allowance",
@@ -47,7 +48,7 @@ __all__ = [
 
 # Tokens: comment openings and closings, and tags, each tag ending at its first `>`. A quoted
 # attribute value may hold `>` and what looks like markup (`<span title="></span>">` is one tag);
-# `_QUOTED_TAG` reads such a tag whole, and what the first pattern found inside it counts
+# `QUOTED_TAG` reads such a tag whole, and what the first pattern found inside it counts
 # only as text might (see `markup_cost`). `[^>]*` never backtracks: a tag never closed runs to
 # the end (one match, not one per `<`). `<!-->` and `<!--->` are whole (empty) comments: their
 # `-->` overlaps the opening and would otherwise be missed. A tag name runs to a space, `/` or
@@ -57,11 +58,10 @@ _TOKENS = re.compile(r"(<!---?>|<!--|--!?>)|<(/?)([A-Za-z][^\t\n\f\r />]*)([^>]*
 # (`<a ="x>` ends at its `>`); `/` just before `>` makes the tag self-closing, `/` in an
 # unquoted value does not (`<path d=a/>`). Each part's first character decides which part it
 # is, so matching never backtracks far.
-_ATTRIBUTES = (
-    r"(?:[\t\n\f\r ]+|/(?!>)"
-    r"|[^\t\n\f\r />][^\t\n\f\r /=>]*(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?)*"
-)
-_QUOTED_TAG = re.compile(r"</?[A-Za-z][^\t\n\f\r />]*" + _ATTRIBUTES + r"(/?>)?")
+_ONE_ATTRIBUTE = r"[^\t\n\f\r />][^\t\n\f\r /=>]*(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?"
+_ATTRIBUTES = r"(?:[\t\n\f\r ]+|/(?!>)|" + _ONE_ATTRIBUTE + ")*"
+QUOTED_TAG = re.compile(r"</?[A-Za-z][^\t\n\f\r />]*" + _ATTRIBUTES + r"(/?>)?")
+"""A tag read whole as the tokenizer reads it; group 1 is `/>` when it closes itself."""
 _OPENS_COMMENT = "<!--"
 _VOID = frozenset(
     [
@@ -299,9 +299,7 @@ hold a few."""
 _TAG = re.compile(r"<(/?)([A-Za-z][^\t\n\f\r />]*)([^>]*)")  # `_TOKENS`' tags: a literal `<` first is fast to find
 UNREADABLE = -1
 """What `most_attributes` gives for a body whose tags it could not read in linear time."""
-_ATTRIBUTE = re.compile(
-    r"[^\t\n\f\r />][^\t\n\f\r /=>]*(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?"
-)
+_ATTRIBUTE = re.compile(_ONE_ATTRIBUTE)
 
 
 MAX_DOCUMENT_TAGS = 16
@@ -322,7 +320,7 @@ def most_attributes(html: str, limit: int = MAX_ATTRIBUTES, *, budget: int | Non
     no tag may (or `UNREADABLE`).
 
     Every `<` and letter is read as the start of a tag, as HTML's tokenizer reads one (a quoted
-    value may hold `>`: `_QUOTED_TAG`), and never counts fewer attributes than it would: a
+    value may hold `>`: `QUOTED_TAG`), and never counts fewer attributes than it would: a
     parser may see no tag there at all (inside a comment or a `<style>`), never more. Such
     readings can overlap when quoted values hold markup (one reading whose value holds the next
     tags, and the reading of the last of them that opens a value of its own); a body whose
@@ -337,7 +335,7 @@ def most_attributes(html: str, limit: int = MAX_ATTRIBUTES, *, budget: int | Non
         start = token.start()
         end = token.end()
         if '"' in attributes or "'" in attributes:
-            whole = _QUOTED_TAG.match(html, start)
+            whole = QUOTED_TAG.match(html, start)
             assert whole is not None  # it matches wherever a tag starts
             end = max(end, whole.end())
         if end - start <= shortest:
@@ -365,7 +363,7 @@ def _copied_per_tag_at_most(html: str) -> int:
         if start.start() < read_until:
             copied += len(html) - start.start()
             continue
-        whole = _QUOTED_TAG.match(html, start.start())
+        whole = QUOTED_TAG.match(html, start.start())
         assert whole is not None  # it matches wherever a tag starts
         copied += whole.end() - start.start()
         read_until = whole.end()
@@ -428,7 +426,7 @@ def markup_cost(
             # each such tag, so it is taken to run to the end (and to close nothing itself).
             size = len(html) - token.start()
         elif '"' in attributes or "'" in attributes or (ended and attributes[-1:] == "/"):
-            whole = _QUOTED_TAG.match(html, token.start())
+            whole = QUOTED_TAG.match(html, token.start())
             assert whole is not None  # it matches wherever `_TOKENS` found a tag
             quoted_until = whole.end() if whole.end() > token.end() else quoted_until
             self_closing = whole.group(1) == "/>" and whole.end() == token.end()

@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .html_depth import QUOTED_TAG
+
 __all__ = ["MAX_FOSTERED", "fostered", "fosters_too_much"]
 
 MAX_FOSTERED = 2_000
@@ -31,10 +33,6 @@ cells; 2,000 moves before a table among 150,000 other nodes take a parser a fift
 # Comment openings, bogus comments, tags (name, then attributes up to a `>` or a quote), text.
 _PIECE = re.compile(r"<!--|<[!?]|</(?![A-Za-z])|<(/?)([A-Za-z][^\t\n\f\r />]*)([^>\"']*)(>?)|[^<]+|<")
 _TABLE = re.compile(r"<table", re.IGNORECASE | re.ASCII)
-_QUOTED_TAG = re.compile(
-    r"</?[A-Za-z][^\t\n\f\r />]*(?:[\t\n\f\r ]+|/(?!>)"
-    r"|[^\t\n\f\r />][^\t\n\f\r /=>]*(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:\"[^\"]*\"|'[^']*'|[^\t\n\f\r >]*))?)*(/?>)?"
-)
 _COMMENT_END = re.compile(r"--!?>")
 _WHITE = "\t\n\f\r "
 _RAW_TEXT = frozenset({"style", "script", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript"})
@@ -106,7 +104,7 @@ def fostered(html: str, limit: int = MAX_FOSTERED) -> int:
         self_closing = ends == ">" and attributes.endswith("/")
         at = piece.end()
         if (ends != ">" and at < len(html)) or name in ("svg", "math"):
-            whole = _QUOTED_TAG.match(html, piece.start())  # a quoted value may hold `>`; `a=b/>` is no `/>`
+            whole = QUOTED_TAG.match(html, piece.start())  # a quoted value may hold `>`; `a=b/>` is no `/>`
             assert whole is not None
             at, self_closing = whole.end(), whole.group(1) == "/>"
         if slash:
@@ -151,8 +149,12 @@ class _Reader:
     count: int = 0
 
     @property
+    def foreign(self) -> bool:
+        return self.svg + self.math > 0
+
+    @property
     def unsure(self) -> bool:
-        return self.lost or self.svg + self.math > 0
+        return self.lost or self.foreign
 
     def text(self, text: str) -> None:
         if self.tables and self.tables[-1].fosters and text.strip(_WHITE):
@@ -162,7 +164,7 @@ class _Reader:
         """Take a start tag in, and what it may have a parser move out of a table; whether raw
         text follows it (`<style>`, `<textarea>`..., where a parser reads no markup)."""
         self.count += self._moved_by(name)
-        foreign = self.svg + self.math > 0
+        foreign = self.foreign
         # `<title>` in `<svg>` holds text (an icon's name), but in HTML, as within `<desc>`, raw text
         raw = name in _RAW_TEXT and (name != "title" or self.integration > 0)
         if name in _LOST or (foreign and (name in _BREAKOUT or raw or name == "plaintext")):
@@ -193,7 +195,7 @@ class _Reader:
         return 1
 
     def close(self, name: str) -> None:
-        if self.svg + self.math > 0 and name in ("p", "br"):
+        if self.foreign and name in ("p", "br"):
             self.lost = True  # these end tags end foreign content too
         if name == "svg" and self.svg:
             self.svg -= 1

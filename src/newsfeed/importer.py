@@ -21,7 +21,7 @@ import json
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -190,18 +190,15 @@ def _save_state(state_file: Path, state: dict[str, Any]) -> bool:
     return True
 
 
-def _batches(items: list[ImportItem], start: int, max_items: int, max_bytes: int) -> Iterator[list[ImportItem]]:
-    """Consecutive slices of at most `max_items` items and about `max_bytes` bytes (an item is never split)."""
-    batch: list[ImportItem] = []
-    size = 0
-    for item in items[start:]:
-        if batch and (len(batch) >= max_items or size + len(item.body) + 1 > max_bytes):
-            yield batch
-            batch, size = [], 0
-        batch.append(item)
-        size += len(item.body) + 1
-    if batch:
-        yield batch
+def _batch_at(items: list[ImportItem], start: int, max_items: int, max_bytes: int) -> list[ImportItem]:
+    """The items from `start` on: at most `max_items` and about `max_bytes` bytes (at least one item)."""
+    end, size = start, 0
+    while end < len(items) and end - start < max_items:
+        size += len(items[end].body) + 1
+        if end > start and size > max_bytes:
+            break
+        end += 1
+    return items[start:end]
 
 
 def _reason(result: dict[str, Any]) -> str:
@@ -224,7 +221,7 @@ def _post(http: httpx.Client, batch: list[ImportItem], sleep: Callable[[float], 
         if response.status_code == 413:
             if len(batch) > 1:
                 raise _RequestTooLarge
-            return _refused_alone(response)
+            return _too_large(f"too large for the publisher: {response.text[:200]}")
         if response.status_code != 200:
             detail = response.text[:300]
             if response.status_code == 401:
@@ -234,21 +231,14 @@ def _post(http: httpx.Client, batch: list[ImportItem], sleep: Callable[[float], 
     raise ImportFailed("the publisher kept answering 503")
 
 
-def _refused_alone(response: httpx.Response) -> dict[str, Any]:
-    """The batch answer for one item the publisher (or a proxy) took to be too large."""
-    error = {"loc": [], "msg": f"too large for the publisher: {response.text[:200]}", "type": "too_large"}
+def _too_large(message: str) -> dict[str, Any]:
+    """The batch answer for one item refused as too large (413), sent alone or not at all."""
+    error = {"loc": [], "msg": message, "type": "too_large"}
     return {"accepted": 0, "duplicate": 0, "refused": 1, "results": [{"index": 0, "status": 413, "errors": [error]}]}
 
 
 class _RequestTooLarge(Exception):
     """The publisher (or a proxy before it) takes smaller requests than this batch."""
-
-
-def _too_large_to_send(item: ImportItem, max_request_bytes: int) -> dict[str, Any]:
-    """The batch answer for one item larger than a request may be: refused here, not sent."""
-    message = f"the item is {len(item.body)} bytes; a request holds at most {max_request_bytes}"
-    error = {"loc": [], "msg": message, "type": "too_large"}
-    return {"accepted": 0, "duplicate": 0, "refused": 1, "results": [{"index": 0, "status": 413, "errors": [error]}]}
 
 
 def import_file(
@@ -287,9 +277,11 @@ def import_file(
         task = bar.add_task("import", total=len(items), completed=offset)
         request_bytes = max_request_bytes  # lowered when a publisher or proxy takes less
         while offset < len(items):
-            batch = next(_batches(items, offset, batch_size, request_bytes))
+            batch = _batch_at(items, offset, batch_size, request_bytes)
             if len(batch[0].body) + 1 > max_request_bytes:  # alone in its batch: too large to send
-                result = _too_large_to_send(batch[0], max_request_bytes)
+                result = _too_large(
+                    f"the item is {len(batch[0].body)} bytes; a request holds at most {max_request_bytes}"
+                )
             else:
                 try:
                     result = _post(http, batch, sleep)

@@ -84,12 +84,8 @@ def _exit_if_all_failed(prefix: str, starting: list[asyncio.Task[None]], task: a
     if task.cancelled() or (error := task.exception()) is None:
         return
     failed = [t for t in starting if t.done() and not t.cancelled() and t.exception() is not None]
-    if len(failed) < len(starting):
-        log.error("site %s: the replica could not start (%s: %s); the other sites go on", prefix, _name(error), error)
-        return
-    log.error("site %s: the replica could not start (%s: %s); stopping", prefix, _name(error), error)
-    os.kill(os.getpid(), signal.SIGTERM)
-
-
-def _name(error: BaseException) -> str:
-    return type(error).__name__
+    every = len(failed) == len(starting)
+    then = "stopping" if every else "the other sites go on"
+    log.error("site %s: the replica could not start (%s: %s); %s", prefix, type(error).__name__, error, then)
+    if every:
+        os.kill(os.getpid(), signal.SIGTERM)
