@@ -37,7 +37,7 @@ def best_of(repeats: int, part: Callable[[], Any]) -> float:
 
 
 def main(size: int) -> None:
-    features, per_second = featurise(EnglishLike(), size + _BLOCK)
+    features, per_second = featurise(EnglishLike(), size + _BLOCK, sections=0)
     print(f"features: {per_second:,.0f} articles/s; {size:,} live articles, one block of {_BLOCK} new ones\n")
     ids = [f"a{i:07d}" for i in range(len(features))]
     engine = RelatedEngine(ScoreSettings())

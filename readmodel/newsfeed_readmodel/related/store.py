@@ -8,8 +8,8 @@
 * One process at a time maintains the lists: whoever holds `{p}:related-lease`. Every write
   checks the lease in the same script (`scripts.APPLY`), so a process that lost the lease
   (paused, partitioned, replaced by `newsfeed reindex --related`) can never write again.
-  A write edits the changed lists, announces each on `related-changes`, bumps their
-  versions (ETags) and moves the position, atomically.
+  A write edits the changed lists, announces on `related-changes` each whose shown form
+  (ids, rounded scores) changed, bumps their versions (ETags) and moves the position, atomically.
 """
 
 from __future__ import annotations
@@ -242,7 +242,7 @@ class RelatedStore:
         ops.command("HINCRBY", self.keys.versions, related_version(article_id), 1)
 
     def _announce(self, ops: OpBatch, article_id: str, new: list[Entry], event_id: str) -> None:
-        change = related_change(event_id, article_id, [(other, shown_score(score)) for score, other in new])
+        change = related_change(event_id, article_id, _shown(new))
         ops.announce(self.keys.streams.related_changes, change, subject=article_id, maxlen=self.changes_maxlen)
 
     async def write(
@@ -261,7 +261,8 @@ class RelatedStore:
         for aid in sorted(changes):
             old, new = changes[aid]
             self._edit(ops, aid, old, new)
-            self._announce(ops, aid, new, events.get(aid) or _cause(new, events))
+            if _shown(new) != _shown(old):
+                self._announce(ops, aid, new, events.get(aid) or _cause(new, events))
         if position is not None:
             ops.hset(self.keys.related_state, "position", position)
             ops.command("XTRIM", self.keys.related_work, "MINID", next_stream_id(position))
@@ -322,6 +323,15 @@ class RelatedStore:
                 batch = []
         if batch:
             await self.redis.unlink(*batch)
+
+
+def _shown(entries: list[Entry]) -> list[tuple[str, float]]:
+    """A list as `related-changes` and the API show it: ids and scores rounded to 4 places.
+
+    A list whose scores moved only below that rounding (a neighbour's body gained a word) is
+    stored, since the maintainer's lists are exact, but not announced: its subscribers would
+    be told the list they already have."""
+    return [(other, shown_score(score)) for score, other in entries]
 
 
 def _cause(new: list[Entry], events: dict[str, str]) -> str:
