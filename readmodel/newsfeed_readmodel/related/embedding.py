@@ -119,11 +119,14 @@ class StaticModel:
         token), in its language (primary subtag; English when not given)."""
         out = np.zeros((len(articles), self.dim), dtype=np.int8)
         for i, words in enumerate(articles):
-            sums = self.row_sums(words)
-            if sums is not None:
-                center = self.centers.get(languages[i], self.center) if languages else self.center
-                out[i] = self._quantise(sums, scale, center)
+            out[i] = self.vector(self.row_sums(words), scale, languages[i] if languages else "en")
         return out
+
+    def vector(self, sums: npt.NDArray[np.float64] | None, scale: float, language: str) -> npt.NDArray[np.int8]:
+        """The int8 vector of token row sums (`row_sums`, `token_sums`) in `language` (all zeros for None)."""
+        if sums is None:
+            return np.zeros(self.dim, np.int8)
+        return self._quantise(sums, scale, self.centers.get(language, self.center))
 
     @cached_property
     def _letters(self) -> npt.NDArray[np.bool_]:
@@ -142,8 +145,13 @@ class StaticModel:
         WordPiece: it reads languages written in Latin script in pieces of words and other
         alphabets letter by letter (BENCHMARKS.md has the share of each shipped language),
         where an article's vector would only count its letters. 0 without a known token."""
-        ids = [i for ids in self.word_ids(words).values() for i in ids if i != self.unknown_id]
-        return float(self._letters[ids].mean()) if ids else 0.0
+        ids = [i for ids in self.word_ids(words).values() for i in ids]
+        return self.token_letter_share(np.asarray(ids, dtype=np.int64))
+
+    def token_letter_share(self, tokens: npt.NDArray[np.int64]) -> float:
+        """`letter_share` of the tokens distinct words are read as."""
+        known = tokens[tokens != self.unknown_id]
+        return float(self._letters[known].mean()) if len(known) else 0.0
 
     def row_sums(self, words: Sequence[str]) -> npt.NDArray[np.float64] | None:
         """The sum of the token rows of every word (None: no token), exact whatever the summation order."""
@@ -155,16 +163,20 @@ class StaticModel:
             word_ids = ids_of[word]
             ids.extend(word_ids)
             times.extend([count] * len(word_ids))
-        if not ids:
+        return self.token_sums(np.asarray(ids, dtype=np.int64), np.asarray(times, dtype=np.int64))
+
+    def token_sums(self, tokens: npt.NDArray[np.int64], times: npt.NDArray[np.int64]) -> npt.NDArray[np.float64] | None:
+        """The sum of token rows, each row `times` times (None: no token)."""
+        if not len(tokens):
             return None
-        rows = self.rows[np.asarray(ids, dtype=np.int64)]
+        rows = self.rows[tokens]
         # whole numbers times int8 values: every partial sum is a whole number, exact in float32
         # below 2^24 and in float64 below 2^53 (for the rare article that needs it)
         sums: npt.NDArray[np.float64]
-        if sum(times) * 127 < 2**24:
-            sums = np.matmul(np.asarray(times, dtype=np.float32), rows).astype(np.float64)
+        if int(times.sum()) * 127 < 2**24:
+            sums = np.matmul(times.astype(np.float32), rows).astype(np.float64)
         else:
-            sums = np.matmul(np.asarray(times, dtype=np.float64), rows.astype(np.float64))
+            sums = np.matmul(times.astype(np.float64), rows.astype(np.float64))
         return sums
 
     def _quantise(

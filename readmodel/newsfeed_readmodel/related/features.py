@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import math
-from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal, localcontext
@@ -27,7 +26,8 @@ import numpy as np
 import orjson
 
 from .embedding import static_model
-from .vocabulary import commonest_words, language_code, normalise, table_language, vocabulary, words_of
+from .lexicon import Counted, lexicon
+from .vocabulary import commonest_words, language_code, normalise, table_language, words_of
 
 __all__ = [
     "RELATED_FIELDS",
@@ -96,11 +96,14 @@ def _hour(published_at: datetime | None) -> int | None:
 
 
 @cache
-def _tf_table() -> tuple[int, ...]:
+def _tf_array() -> np.ndarray[Any, np.dtype[np.int64]]:
     """round(1000 * (1 + ln c)) for c = 0..cap (0 for 0), correctly rounded with `decimal`."""
     with localcontext() as context:
         context.prec = 30
-        return (0, *(int((Decimal(1000) * (1 + Decimal(c).ln())).to_integral_value()) for c in range(1, _TF_CAP + 1)))
+        table = [int((Decimal(1000) * (1 + Decimal(c).ln())).to_integral_value()) for c in range(1, _TF_CAP + 1)]
+    values = np.array([0, *table], dtype=np.int64)
+    values.setflags(write=False)
+    return values
 
 
 def article_words(title: str, text: str, language: str, settings: FeatureSettings) -> tuple[list[str], list[str]]:
@@ -117,21 +120,30 @@ def term_weights(
     title_words: list[str], body_words: list[str], language: str, settings: FeatureSettings
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """The `n_terms` strongest terms of an article and their integer weights (1..255)."""
-    term_of = vocabulary(language, settings.zipf_cut, settings.oov_zipf).term
-    counts: dict[str, int] = {}
-    idf: dict[str, int] = {}
-    for weight, seq in ((settings.title_weight, title_words), (1, body_words)):
-        for word, count in Counter(seq).items():
-            found = term_of(word)
-            if found is not None:
-                term = found[0]
-                counts[term] = counts.get(term, 0) + weight * count
-                idf[term] = found[1]
-    if not counts:
+    return strongest_terms(_counted(title_words, body_words, language, settings), settings)
+
+
+def _counted(title_words: list[str], body_words: list[str], language: str, settings: FeatureSettings) -> Counted:
+    """An article's words counted, with their tokens where its language may be `embedded`."""
+    table = table_language(language)
+    tokens = _table_embedded(table) if table else True  # without a table, each article's tokens decide
+    words = lexicon(language, settings.zipf_cut, settings.oov_zipf, tokens=tokens)
+    return words.count(title_words, body_words, settings.title_weight)
+
+
+def strongest_terms(counted: Counted, settings: FeatureSettings) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The `n_terms` strongest of an article's counted terms, weighted tf x idf, the weight
+    vector normalised and rounded to integers 1..255."""
+    if not counted.terms:
         return (), ()
-    tf = _tf_table()
+    raw_weights = _tf_array()[np.minimum(counted.term_counts, _TF_CAP)] * counted.idf
+    candidates = np.arange(len(raw_weights))
+    if len(raw_weights) > settings.n_terms:  # only those at least as strong as the n-th strongest
+        nth = np.partition(raw_weights, len(raw_weights) - settings.n_terms)[len(raw_weights) - settings.n_terms]
+        candidates = np.flatnonzero(raw_weights >= nth)
+    names = counted.terms
     # (-weight, term) tuples sort into the list's order (strongest first, then by term) without a key
-    ranked = sorted([(-tf[c if c <= _TF_CAP else _TF_CAP] * idf[t], t) for t, c in counts.items()])
+    ranked = sorted(zip((-raw_weights[candidates]).tolist(), [names[i] for i in candidates.tolist()], strict=True))
     raw = [(-negative, t) for negative, t in ranked[: settings.n_terms]]
     norm = math.sqrt(sum(w * w for w, _ in raw))  # an exact integer sum, one correctly rounded root
     kept = [(t, round(w * settings.lex_scale / norm)) for w, t in raw]
@@ -139,17 +151,18 @@ def term_weights(
     return tuple(t for t, _ in kept), tuple(q for _, q in kept)
 
 
-def embedded(language: str, words: list[str]) -> bool:
+def embedded(language: str, tokens: np.ndarray[Any, np.dtype[np.int64]]) -> bool:
     """Whether an article gets an embedding: only where the model reads it in pieces of words,
     not letter by letter (`StaticModel.letter_share` below one half), since a count of letters
     tells nothing of meaning. For a language with a word table, the table's 3,000 commonest
     words decide, once for the language; for one without (Chinese and Japanese, whose
     characters are words or parts of words, Thai, Georgian, Marathi or any other), the
-    article's own words decide: each article alike, whatever else is live."""
+    article's own words decide (`tokens`: each distinct word's tokens once): each article
+    alike, whatever else is live."""
     table = table_language(language)
     if table:
         return _table_embedded(table)
-    return static_model().letter_share(words) < 0.5
+    return static_model().token_letter_share(tokens) < 0.5
 
 
 _LANGUAGE_SAMPLE = 3000
@@ -161,17 +174,18 @@ def _table_embedded(table: str) -> bool:
 
 
 def extract(articles: list[Input], settings: FeatureSettings) -> list[Features]:
-    """Features of (title, text, tag slugs, language key, published_at) tuples, embedded as one
-    batch; an article of a language that is not `embedded` has an all-zero vector, so it is
-    related by its terms and tags alone."""
-    words = [article_words(title, text, language, settings) for title, text, _, language, _ in articles]
-    languages = [language_code(language) for _, _, _, language, _ in articles]
-    read = [[*title, *body] for title, body in words]
-    read = [article if embedded(code, article) else [] for article, code in zip(read, languages, strict=True)]
-    dense = static_model().embed(read, scale=settings.dense_scale, languages=languages)
+    """Features of (title, text, tag slugs, language key, published_at) tuples. An article of a
+    language that is not `embedded` has an all-zero vector, so it is related by its terms and
+    tags alone."""
+    model = static_model()
     out = []
-    for (_, _, tags, language, published_at), (title, body), vector in zip(articles, words, dense, strict=True):
-        terms, weights = term_weights(title, body, language, settings)
+    for title, text, tags, language, published_at in articles:
+        title_words, body_words = article_words(title, text, language, settings)
+        counted = _counted(title_words, body_words, language, settings)
+        terms, weights = strongest_terms(counted, settings)
+        code = language_code(language)
+        sums = model.token_sums(counted.tokens, counted.token_times) if embedded(code, counted.tokens) else None
+        vector = model.vector(sums, settings.dense_scale, code)
         slugs = tuple(dict.fromkeys(tags))[: settings.tag_cap]
         out.append(Features(language, _hour(published_at), slugs, terms, weights, vector.tobytes()))
     return out

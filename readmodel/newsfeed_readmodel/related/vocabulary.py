@@ -97,7 +97,8 @@ def fold_plural(word: str, known: dict[str, int]) -> str:
 
 
 class Vocabulary:
-    """One language's frozen word weights; `term` and `idf` of a word are pure lookups."""
+    """One language's frozen word weights; `term` of a word is a pure lookup (`lexicon.py`
+    remembers what it gave for each word met)."""
 
     def __init__(self, language: str, zipf: dict[str, int], *, cut: int, oov_zipf: int) -> None:
         self.language = language
@@ -105,21 +106,14 @@ class Vocabulary:
         self.cut = cut
         self.oov_zipf = oov_zipf
         self.fold = language == "en"
-        self._terms: dict[str, tuple[str, int] | None] = {}  # word -> (term, idf); None: not a term
 
     def term(self, word: str) -> tuple[str, int] | None:
         """The term a lower-cased word counts as, with its idf; None for stop words and single letters."""
-        known = self._terms.get(word, False)
-        if known is not False:
-            return known  # type: ignore[return-value]
-        found: tuple[str, int] | None = None
-        if len(word) >= 2:
-            term = fold_plural(word, self.zipf) if self.fold else word
-            idf = self.cut - self.zipf.get(table_spelling(term), self.oov_zipf)
-            found = (term, idf) if idf > 0 else None
-        if len(self._terms) < 1_000_000:  # a cache: bounded, and it never changes an answer
-            self._terms[word] = found
-        return found
+        if len(word) < 2:
+            return None
+        term = fold_plural(word, self.zipf) if self.fold else word
+        idf = self.cut - self.zipf.get(table_spelling(term), self.oov_zipf)
+        return (term, idf) if idf > 0 else None
 
 
 @cache
