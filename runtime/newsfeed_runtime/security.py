@@ -7,7 +7,8 @@ documents, errors) is `Cache-Control: no-store`: without it a CDN applies its de
 (an hour, often) and a health check through it would read a stale "ready".
 HTML pages get a Content-Security-Policy that allows only the site's own styles and
 scripts: even if markup slipped past the sanitiser, no inline script or event handler
-would run. Other responses get `default-src 'none'`.
+would run. Other responses get `default-src 'none'`, and a 304 none (a cache keeps the one
+it stored with the 200).
 """
 
 from __future__ import annotations
@@ -48,8 +49,11 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in _ALWAYS.items():
                     headers.setdefault(name, value)
-                is_page = headers.get("content-type", "").startswith("text/html")
-                headers.setdefault("content-security-policy", self.page_csp if is_page else _OTHER_CSP)
+                # A 304 has no body, and a cache replaces the stored 200's headers with its own:
+                # a policy here (not knowing the body was a page) would become the page's.
+                if message["status"] != 304:
+                    is_page = headers.get("content-type", "").startswith("text/html")
+                    headers.setdefault("content-security-policy", self.page_csp if is_page else _OTHER_CSP)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -91,6 +91,10 @@ async def test_every_read_route_revalidates_with_a_304(system: System, path: str
     assert again.content == b""
     assert again.headers["etag"] == etag
     assert "surrogate-key" not in again.headers  # a cache keeps those it stored with the 200
+    # a cache replaces the stored 200's headers with the 304's: a 304 must not bring another
+    # Content-Security-Policy (a page's would lose its styles and scripts), and repeats Vary
+    assert again.headers.get("content-security-policy") in (None, first.headers["content-security-policy"])
+    assert again.headers.get("vary") == first.headers.get("vary")
 
 
 @pytest.mark.parametrize("path", ["/", "/v1/feed", "/rss.xml", "/articles/a1", "/v1/articles/a1/related", "/nope"])
@@ -475,3 +479,55 @@ async def test_a_forged_validator_is_ignored_not_a_500(system: System, path: str
         answer = await system.http.get(path, headers={"if-none-match": forged.encode("utf-8")})
         assert answer.status_code == 200, (path, forged[:40], answer.status_code)
     assert (await system.http.get(path, headers={"if-none-match": etag})).status_code == 304
+
+
+async def test_a_feed_item_is_the_article_whatever_its_slug(system: System) -> None:
+    # two articles may share a slug; an item's id is the article's, and a slug edit keeps it
+    await system.publish(published("s1", minutes=1, slug="same-slug", url=None))
+    await system.publish(published("s2", minutes=2, slug="same-slug", url=None))
+    await system.caught_up()
+    base = str(system.http.base_url).rstrip("/")
+
+    async def ids() -> dict[str, list[str]]:
+        rss = feedparser.parse((await system.http.get("/rss.xml")).content)
+        atom = feedparser.parse((await system.http.get("/atom.xml")).content)
+        json_feed = (await system.http.get("/feed.json")).json()
+        return {
+            "rss": [entry.id for entry in rss.entries],
+            "atom": [entry.id for entry in atom.entries],
+            "json": [item["id"] for item in json_feed["items"]],
+        }
+
+    expected = [f"{base}/v1/articles/s2", f"{base}/v1/articles/s1"]
+    assert await ids() == {"rss": expected, "atom": expected, "json": expected}
+    await system.publish(updated("s1", revision=2, minutes=1, slug="renamed-slug", url=None))
+    await system.caught_up()
+    assert await ids() == {"rss": expected, "atom": expected, "json": expected}
+    assert (await system.http.get(expected[1])).json()["slug"] == "renamed-slug"
+
+
+@pytest.mark.parametrize("path", ["/rss.xml", "/atom.xml", "/feed.json"])
+async def test_feeds_built_from_the_host_vary_by_host(system: System, path: str) -> None:
+    # without NEWSFEED_SITE_URL the links come from the request's Host: a shared cache must not
+    # give one host's feed, its links pointing there, to readers of another
+    await _seed(system, 1)
+    mine = await system.http.get(path)
+    other = await system.http.get(path, headers={"host": "elsewhere.example"})
+    assert "elsewhere.example" in other.text and "elsewhere.example" not in mine.text
+    assert "host" in [v.strip().lower() for v in mine.headers["vary"].split(",")]
+    again = await system.http.get(path, headers={"if-none-match": mine.headers["etag"]})
+    assert again.status_code == 304 and again.headers["vary"] == mine.headers["vary"]
+
+
+async def test_an_error_chosen_by_accept_says_so(system: System) -> None:
+    # a page address answers a browser with the site's error page and a script with JSON: a
+    # cache in between must know the answer depends on Accept
+    for path in ("/no/such/page", "/?cursor=damaged", "/tag/x?cursor=" + "z" * 5000):
+        browser = await system.http.get(path, headers={"accept": "text/html"})
+        script = await system.http.get(path, headers={"accept": "application/json"})
+        assert browser.headers["content-type"].startswith("text/html"), path
+        assert script.headers["content-type"].startswith("application/"), path
+        for response in (browser, script):
+            assert response.status_code in (400, 404, 422), (path, response.status_code)
+            assert "accept" in response.headers["vary"].lower(), path
+    assert "vary" not in (await system.http.get("/v1/articles/missing")).headers  # JSON only, whatever Accept

@@ -105,20 +105,30 @@ def matches(request: Request, etag: str) -> bool:
     return any(tag.strip() in ("*", wanted) or tag.strip().removeprefix("W/") == wanted for tag in _validators(request))
 
 
-def _headers(etag: str, keys: Iterable[str], policy: CachePolicy) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": policy.header, "Surrogate-Key": " ".join(dict.fromkeys(keys))}
+def _headers(etag: str, keys: Iterable[str], policy: CachePolicy, vary: str | None) -> dict[str, str]:
+    headers = {"ETag": etag, "Cache-Control": policy.header, "Surrogate-Key": " ".join(dict.fromkeys(keys))}
+    return headers | ({"Vary": vary} if vary else {})
 
 
-def not_modified(etag: str, keys: Iterable[str], policy: CachePolicy) -> Response:
+def not_modified(etag: str, keys: Iterable[str], policy: CachePolicy, vary: str | None = None) -> Response:
     """A 304. It carries no `Surrogate-Key`: a cache keeps the keys it stored with the 200 (a
     revalidation from the feed's counter alone does not know every article on the page)."""
-    return Response(status_code=304, headers={"ETag": etag, "Cache-Control": policy.header})
+    headers = {"ETag": etag, "Cache-Control": policy.header}
+    return Response(status_code=304, headers=headers | ({"Vary": vary} if vary else {}))
 
 
 def answer(
-    request: Request, body: bytes, media_type: str, etag: str, keys: Iterable[str], policy: CachePolicy
+    request: Request,
+    body: bytes,
+    media_type: str,
+    etag: str,
+    keys: Iterable[str],
+    policy: CachePolicy,
+    *,
+    vary: str | None = None,
 ) -> Response:
-    """The 200 with its validators, or a 304 when the client already has it."""
+    """The 200 with its validators, or a 304 when the client already has it; `vary` names the
+    request headers the body depends on (a 304 repeats it, as RFC 9110 asks)."""
     if matches(request, etag):
-        return not_modified(etag, keys, policy)
-    return Response(body, media_type=media_type, headers=_headers(etag, keys, policy))
+        return not_modified(etag, keys, policy, vary)
+    return Response(body, media_type=media_type, headers=_headers(etag, keys, policy, vary))

@@ -46,8 +46,20 @@ class ConflictingFilters(HTTPProblem):
 
 def wants_a_page(request: Request) -> bool:
     """A browser asking for a page (not the JSON API, not a script's fetch of cards)."""
-    path = request.url.path
-    return "text/html" in request.headers.get("accept", "") and not path.startswith(("/v1/", "/fragments/"))
+    return "text/html" in request.headers.get("accept", "") and _page_path(request)
+
+
+def _page_path(request: Request) -> bool:
+    """Whether an error here is answered by `Accept`: a page for a browser, JSON for others."""
+    return not request.url.path.startswith(("/v1/", "/fragments/"))
+
+
+def _by_accept(request: Request, response: Response) -> Response:
+    """`response`, marked as chosen by `Accept` where it was (`Vary`): a CDN that keeps the JSON
+    404 a script got must not give it to a browser asking for the same address."""
+    if _page_path(request):
+        response.headers["Vary"] = "Accept"
+    return response
 
 
 def install_read_error_handlers(app: FastAPI, error_page: ErrorPage) -> None:
@@ -55,23 +67,23 @@ def install_read_error_handlers(app: FastAPI, error_page: ErrorPage) -> None:
     async def _read_model_error(request: Request, exc: ReadModelError) -> Response:
         status = _STATUS.get(type(exc), 400)
         if wants_a_page(request):
-            return error_page(status, article=isinstance(exc, ArticleNotFound))
+            return _by_accept(request, error_page(status, article=isinstance(exc, ArticleNotFound)))
         headers = None
         if isinstance(exc, ArticleNotFound):  # purged with the article when it is published
             headers = {"Cache-Control": "public, max-age=10, s-maxage=60", "Surrogate-Key": article_key(exc.key)}
-        return JSON({"detail": str(exc)}, status_code=status, headers=headers)
+        return _by_accept(request, JSON({"detail": str(exc)}, status_code=status, headers=headers))
 
     json_answer = app.exception_handlers[RequestValidationError]  # the runtime's 422
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if wants_a_page(request):  # a mangled link: a cursor or tag longer than any we issue
-            return error_page(400)
+            return _by_accept(request, error_page(400))
         answer: Response = await json_answer(request, exc)  # type: ignore[misc]
-        return answer
+        return _by_accept(request, answer)
 
     @app.exception_handler(HTTPException)
     async def _no_such_page(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404 and wants_a_page(request):
-            return error_page(404)
-        return await http_exception_handler(request, exc)
+            return _by_accept(request, error_page(404))
+        return _by_accept(request, await http_exception_handler(request, exc))

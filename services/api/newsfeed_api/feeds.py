@@ -4,6 +4,10 @@ Same order as `/v1/feed` (newest first), at most `feed_items` items, each with i
 excerpt, its sanitised HTML (when under `_MAX_CONTENT` characters: a feed stays bounded),
 its tags and authors, and the feature image as an enclosure (RSS), a `media:content`
 (RSS, Atom) or `image` (JSON Feed).
+
+An item's id (Atom `id`, RSS `guid`, JSON Feed `id`) is the address of the article in the JSON
+API, `{base}/v1/articles/{id}`: the CMS's id, so two articles that share a slug are two items,
+and an edited slug or URL does not make a feed reader show the article again as new.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from feedgen.feed import FeedGenerator
@@ -36,6 +41,10 @@ class FeedSite:
 
     def link(self, document: dict[str, Any]) -> str:
         return str(document.get("url") or f"{self.base_url}/articles/{document['slug']}")
+
+    def item_id(self, document: dict[str, Any]) -> str:
+        """The item's permanent id: the article's address in the JSON API (see the module's docstring)."""
+        return f"{self.base_url}/v1/articles/{quote(str(document['id']), safe='')}"
 
 
 def _moment(iso: str) -> datetime:
@@ -90,8 +99,8 @@ def _generator(site: FeedSite, documents: Sequence[dict[str, Any]]) -> FeedGener
     for document in documents:
         entry = generator.add_entry(order="append")
         link = site.link(document)
-        entry.id(link)
-        entry.guid(link, permalink=True)
+        entry.id(site.item_id(document))
+        entry.guid(site.item_id(document), permalink=False)
         entry.title(document["title"] or document["slug"])  # a title of control characters only
         entry.link(href=link, rel="alternate")
         entry.published(_moment(document["published_at"]))
@@ -157,7 +166,7 @@ def json_feed(site: FeedSite, documents: Sequence[dict[str, Any]]) -> bytes:
     for document in documents:
         link = site.link(document)
         item: dict[str, Any] = {
-            "id": link,
+            "id": site.item_id(document),
             "url": link,
             "title": document["title"],
             "date_published": _rfc3339(document["published_at"]),

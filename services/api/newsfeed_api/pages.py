@@ -254,7 +254,10 @@ class Pages:
         body = write(site, documents)
         # of what the feed shows, not of `body`: an empty feed's own date is "now"
         etag = etag_of(self.build, name, title, path, self_url, base, orjson.dumps(documents))
-        return answer(request, body, media_type, etag, [*keys, *map(article_key, page.ids)], self.policy)
+        # without NEWSFEED_SITE_URL every link is built from the request's Host: a cache must keep one per host
+        vary = None if self.settings.site_url else "Host"
+        ids = [*keys, *map(article_key, page.ids)]
+        return answer(request, body, media_type, etag, ids, self.policy, vary=vary)
 
 
 def _lower_case(request: Request, base: str, slug: str) -> RedirectResponse:
