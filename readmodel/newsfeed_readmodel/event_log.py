@@ -120,6 +120,9 @@ class EventLog:
         return replies
 
 
+_UNREACHABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+
+
 async def _on_slot_primary(cluster: RedisCluster, key: str, commands: list[tuple[Any, ...]]) -> list[Any]:
     """Run `commands` in order on one connection to the primary of `key`'s slot (for WAIT)."""
     await cluster.initialize()  # learns the slots on first use; a no-op afterwards
@@ -128,11 +131,16 @@ async def _on_slot_primary(cluster: RedisCluster, key: str, commands: list[tuple
         raise redis_errors.SlotNotCoveredError(f"no primary serves the slot of {key}")
     for attempt in range(2):  # once more when the slot has moved: on its new primary
         queued = [PipelineCommand(i, *command) for i, command in enumerate(commands)]
-        await node.execute_pipeline(queued)
-        failed = next((c.result for c in queued if isinstance(c.result, Exception)), None)
+        failed: Exception | None
+        try:
+            await node.execute_pipeline(queued)
+        except _UNREACHABLE as exc:  # raised, not kept as a result, when the node cannot be reached:
+            failed = exc  # a failover may have promoted a replica, which only a new layout names
+        else:
+            failed = next((c.result for c in queued if isinstance(c.result, Exception)), None)
         if failed is None:
             return [command.result for command in queued]
-        if not isinstance(failed, redis_errors.MovedError | redis_errors.ConnectionError):
+        if not isinstance(failed, (redis_errors.MovedError, *_UNREACHABLE)):
             raise failed
         await cluster.nodes_manager.initialize()  # the slot moved (failover, reshard): learn the layout
         moved_to = cluster.get_node_from_key(key)

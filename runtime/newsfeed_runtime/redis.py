@@ -27,9 +27,11 @@ __all__ = [
     "POOL_SIZE",
     "POOL_WAIT_S",
     "WritesRefused",
+    "broker_seeds",
     "connect",
     "is_cluster",
     "is_outage",
+    "seed_url",
     "seed_urls",
     "site_answers",
 ]
@@ -156,6 +158,18 @@ def seed_urls(url: str) -> list[str]:
     return [part.strip() for part in url.split(",") if part.strip()] or [url]
 
 
+def seed_url(address: str) -> str:
+    """A seed of `seed_urls` as a URL: the seeds after the first may be a bare host and port."""
+    return address if "://" in address else f"redis://{address}"
+
+
+def broker_seeds(url: str) -> tuple[str, list[tuple[str, int]]]:
+    """`REDIS_URL` as FastStream's `RedisClusterBroker` takes it: the first seed's URL, and the
+    (host, port) of the others as its `startup_nodes` (it reads a URL with commas as one address)."""
+    first, *others = seed_urls(url)
+    return first, [(node.host, int(node.port)) for node in map(_node, others)]
+
+
 def _node(address: str) -> ClusterNode:
-    parsed = urlsplit(address if "://" in address else f"redis://{address}")
+    parsed = urlsplit(seed_url(address))
     return ClusterNode(parsed.hostname or "127.0.0.1", parsed.port or 6379)

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from redis.connection import parse_url
 
-from .redis import is_cluster, seed_urls
+from .redis import is_cluster, seed_url, seed_urls
 
 __all__ = ["DEFAULT_REDIS_URL", "PREFIX_PATTERN", "RedisSettings"]
 
@@ -36,8 +36,8 @@ class RedisSettings(BaseSettings):
     @classmethod
     def _readable_url(cls, url: str) -> str:
         """A URL redis-py can read (scheme, port, database), or one line at start instead of a traceback later."""
-        for seed in seed_urls(url):
-            parse_url(seed)  # type: ignore[no-untyped-call]  # a ValueError: "Port could not be cast..."
+        for seed in seed_urls(url):  # a cluster's seeds after the first may be host:port
+            parse_url(seed_url(seed))  # type: ignore[no-untyped-call]  # a ValueError: "Port could not be cast..."
         return url
 
     def cluster(self) -> bool:

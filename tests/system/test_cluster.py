@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from redis.cluster import key_slot
 
 from newsfeed_schemas.streams import key_root
 from tests.conftest import System, running_system
+from tests.processes import NewsfeedProcess
 from tests.redis_cluster import LocalCluster, cluster_client, local_cluster
 from tests.system.test_cluster_reshard import Cms
 from tests.system.test_related import CEASEFIRE, FOOTBALL, TALKS, UKRAINE, story
@@ -152,3 +155,80 @@ async def test_a_service_starts_while_its_first_seed_node_is_down(local_cluster:
     finally:
         await client.delete("{seeds}:probe")
         await client.aclose()
+
+
+async def test_the_services_start_from_a_list_of_seed_nodes(local_cluster: LocalCluster, tmp_path: Path) -> None:
+    # REDIS_URL as compose.cluster.yml gives it: the first seed with its scheme, the others
+    # host:port; the first does not answer. Each command starts, and the event goes through.
+    from newsfeed.embedded import free_port
+
+    seeds = ",".join([f"redis://127.0.0.1:{free_port()}", *(node.address for node in local_cluster.nodes[:2])])
+    site, token = "seeded", "s3cret"
+    ports = {"publisher": free_port(), "api": free_port()}
+    common = ["--redis-url", seeds, "--prefix", site]
+    commands = {
+        "publisher": ["publisher", "--port", str(ports["publisher"]), *common],
+        "indexer": ["indexer", "--port", "0", *common],
+        "api": ["api", "--port", str(ports["api"]), *common],
+    }
+    env = {"NEWSFEED_PUBLISHER_TOKEN": token}
+    services = [NewsfeedProcess(args, tmp_path / f"{name}.log", env=env).start() for name, args in commands.items()]
+    try:
+        async with httpx.AsyncClient(timeout=5) as http:
+            event = story("seeded-1", "Peace talks open", TALKS)
+
+            def running() -> None:  # a command that refused to start fails the test at once
+                for service in services:
+                    assert service.process is not None and service.process.poll() is None, service.log()[-2000:]
+
+            async def post() -> int:
+                running()
+                try:
+                    url = f"http://127.0.0.1:{ports['publisher']}/v1/events"
+                    answer = await http.post(url, json=event, headers={"authorization": f"Bearer {token}"})
+                    return answer.status_code
+                except httpx.TransportError:
+                    return 0  # not listening yet
+
+            assert await eventually(post, until=lambda status: status == 202, timeout=60) == 202
+
+            async def read() -> int:
+                running()
+                try:
+                    return (await http.get(f"http://127.0.0.1:{ports['api']}/v1/articles/seeded-1")).status_code
+                except httpx.TransportError:
+                    return 0
+
+            await eventually(read, until=lambda status: status == 200, timeout=60)
+    finally:
+        for service in services:
+            service.stop()
+    for service in services:
+        assert "Traceback" not in service.log() and "refusing to start" not in service.log(), service.log()[-3000:]
+
+
+@pytest.mark.timeout(300)
+async def test_the_publisher_finds_the_promoted_replica_by_itself(tmp_path: Path) -> None:
+    # The master of the site's slot dies for good while a CMS posts. Its replica is promoted and
+    # the other replica follows it, so a replica can hold an event again: the publisher must learn
+    # the new layout from the refused connections alone (it answered 503 until something else,
+    # a readiness probe, refreshed its view of the cluster).
+    with LocalCluster(tmp_path / "cluster", masters=3, replicas_per_master=2) as cluster:
+        (site,) = sites_on_distinct_masters(cluster, 1)
+        master = cluster.master_of_slot(key_slot(key_root(site).encode()))
+        async with running_system(cluster.url, site, publisher={"replica_timeout_ms": 500}) as system:
+            cms, stop = Cms(state="served by its master"), asyncio.Event()
+            poster = asyncio.create_task(cms.post_until(system, stop))
+            try:
+                await cms.wait_accepted(5, timeout=60)
+                cluster.kill(master)
+                cms.state = "failing over"
+                await asyncio.to_thread(cluster.wait_failover, master, 30.0)
+                cms.state = "after the failover"
+                await cms.wait_accepted(len(cms.accepted) + 5, timeout=60)
+            finally:
+                stop.set()
+                poster.cancel()  # it retries a 503 until accepted: on a failure, that is for good
+                await asyncio.gather(poster, return_exceptions=True)
+            assert not cms.unexpected, cms.unexpected
+            assert cms.answers["after the failover"]["202"] >= 5, cms.answers

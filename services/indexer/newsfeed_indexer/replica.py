@@ -8,11 +8,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from faststream.redis import RedisBroker, RedisClusterBroker
 from redis.asyncio import Redis
 
 from newsfeed_readmodel.keys import Keys
 from newsfeed_readmodel.writer import ReadModelWriter
+from newsfeed_runtime.brokers import redis_broker
 from newsfeed_runtime.redis import connect, is_outage, site_answers
 
 from .applier import Applier
@@ -44,8 +44,9 @@ class Replica:
         related = settings.related_settings() if settings.related_enabled else None
         self.content = ContentWorker(settings.content_budget_s, related)
         self.applier = Applier(self.writer, self.content)
-        self.broker = (RedisClusterBroker if cluster else RedisBroker)(
+        self.broker = redis_broker(
             settings.redis_url,
+            cluster=cluster,
             logger=_faststream_logger(),
             graceful_timeout=settings.shutdown_timeout_s / 2,
         )

@@ -10,13 +10,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from faststream.redis import RedisBroker, RedisClusterBroker
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from newsfeed_readmodel.event_log import EventLog
 from newsfeed_readmodel.keys import Keys
 from newsfeed_runtime.apps import service_app
+from newsfeed_runtime.brokers import redis_broker
 from newsfeed_runtime.health import health_router
 from newsfeed_runtime.redis import is_outage, site_answers
 from newsfeed_schemas.events import event_adapter
@@ -50,8 +50,9 @@ class EventIntake:
 
     def __init__(self, settings: PublisherSettings) -> None:
         self.settings = settings
-        broker = RedisClusterBroker if settings.cluster() else RedisBroker
-        self.broker = broker(settings.redis_url, socket_connect_timeout=1.0, socket_timeout=5.0)
+        self.broker = redis_broker(
+            settings.redis_url, cluster=settings.cluster(), socket_connect_timeout=1.0, socket_timeout=5.0
+        )
         self._log: EventLog | None = None
         self._opening: asyncio.Task[None] | None = None
         self.router = build_router(settings, self.event_log)
