@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 import yaml
 
+from newsfeed_runtime.redis import broker_seeds
+from newsfeed_runtime.settings import RedisSettings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -103,3 +106,7 @@ def test_cluster_services_start_after_the_cluster_is_formed(cluster_compose: dic
     assert spec["command"][:2] == ["newsfeed", service]
     if service == "indexer":
         assert "container_name" not in spec and "ports" not in spec  # --scale indexer=N
+    # its REDIS_URL is read as the docs say: every node a seed, the first with its scheme
+    url = spec["environment"]["REDIS_URL"]
+    first, others = broker_seeds(RedisSettings(redis_url=url).redis_url)
+    assert first == "redis://redis-1:6379" and others == [("redis-2", 6379), ("redis-3", 6379)]
