@@ -2,25 +2,25 @@
 
 One reader per process (`FeedChangesHub`) follows the stream with a blocking XREAD and
 hands each change to the clients watching one of its feeds, so a thousand open pages cost
-one Redis connection, not a thousand. A client that reconnects with `Last-Event-ID` (the
-stream id of the last change it saw) first gets what it missed, read with XRANGE, then the
-live changes, with neither gaps nor repeats. When what it missed can no longer be replayed (the
-stream was trimmed past its id, more than `_CATCH_UP` changes came since, or the id is not one
-this stream sent), it gets one `feed.reload` instead: the page it shows is out of date and
-should be loaded again. Pages that reconnect together from the same id (after an API restart)
-share one read of what they missed, decoded once, and each feed's part of it is encoded once, as
-one block of frames every such page is sent as it is; at most `_READS_AT_ONCE` such reads run at
-a time, so pages resuming from many ids never take every connection from the hub. Each entry the
-hub follows is decoded once for all its watchers. A client too slow to keep up is disconnected
-(its browser reconnects and catches up). `watch` yields the frames to send, in `sse-starlette`'s
-wire format.
+one Redis connection, not a thousand. Each entry it reads is decoded once, and the last
+`_CATCH_UP` + 1 of them stay in memory (`_Window`; filled from the stream when the hub starts).
+A client that reconnects with `Last-Event-ID` (the stream id of the last change it saw) first
+gets what it missed, from that window, then the live changes, with neither gaps nor repeats.
+The window keeps, for each feed a client resumed, the frames of its changes, so a catch-up is
+a slice of them: when every open page reconnects at once after an API restart, each from its
+own id, their catch-ups cost no read of Redis and no decoding. When what it missed cannot be
+replayed (its id is not in the window: more than `_CATCH_UP` changes came since, or it is not
+an id this stream sent), it gets one `feed.reload` instead: the page it shows is out of date
+and should be loaded again. A client too slow to keep up is disconnected (its browser
+reconnects and catches up). `watch` yields the frames to send, in `sse-starlette`'s wire format.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
+from bisect import bisect_left, bisect_right
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,9 +38,7 @@ log = logging.getLogger("newsfeed.api")
 
 _QUEUE = 1_000
 _CATCH_UP = 1_000
-_RECENT_READS = 16
-_READS_AT_ONCE = 8
-_STREAM_ID = re.compile(r"[0-9]{1,15}-[0-9]{1,15}")
+_FEEDS_KEPT = 1_024  # feeds whose frames the window keeps up (the most recently resumed)
 CHANGED = "feed.changed"
 RELOAD = "feed.reload"
 POSITION = ""
@@ -83,22 +81,62 @@ def _changes_of(stream_id: str, change: Any, feed: str) -> LiveChange | None:
     return LiveChange(stream_id, orjson.dumps(payload))
 
 
-@dataclass(eq=False)
-class _Missed:
-    """The entries after one id, decoded, and what each feed's clients get of them (worked out
-    once per feed, for every client of that feed resuming from that id)."""
+class _Window:
+    """The last `_CATCH_UP` + 1 entries the hub has read, decoded once, and the frames each feed
+    that a client resumed has in them (worked out once per feed, then kept up as entries come).
 
-    rows: list[tuple[str, Any]]
-    newest: str  # the stream's newest entry when they were read: they account for everything up to it
-    _of_feed: dict[str, bytes] = field(default_factory=dict)
+    A client resuming from an id in the window is owed the changes after it: at most `_CATCH_UP`.
+    Its catch-up is a slice of its feed's frames, however many clients resume from however many
+    places (after an API restart every open page reconnects at once, each from its own id)."""
 
-    def of_feed(self, feed: str) -> bytes:
-        """The frames of `feed`'s changes, then the position reached."""
-        if feed not in self._of_feed:
-            changes = (live for entry_id, change in self.rows if (live := _changes_of(entry_id, change, feed)))
-            reached = LiveChange(self.rows[-1][0], b"", POSITION)
-            self._of_feed[feed] = b"".join(frame(change) for change in (*changes, reached))
-        return self._of_feed[feed]
+    def __init__(self) -> None:
+        self.entries: deque[tuple[str, Any]] = deque()  # (stream id, decoded change), oldest first
+        self.first = 0  # the number of the oldest entry (entries are numbered as they come)
+        self.number_of: dict[str, int] = {}
+        self.feeds: OrderedDict[str, tuple[list[int], list[bytes]]] = OrderedDict()  # feed -> numbers, frames
+
+    @property
+    def newest(self) -> str | None:
+        return self.entries[-1][0] if self.entries else None
+
+    def add(self, stream_id: str, change: Any) -> None:
+        number = self.first + len(self.entries)
+        self.entries.append((stream_id, change))
+        self.number_of[stream_id] = number
+        for feed, (numbers, frames) in self.feeds.items():
+            if (live := _changes_of(stream_id, change, feed)) is not None:
+                numbers.append(number)
+                frames.append(frame(live))
+        if len(self.entries) > _CATCH_UP + 1:
+            oldest, _ = self.entries.popleft()
+            del self.number_of[oldest]
+            self.first += 1
+
+    def after(self, stream_id: str, feed: str) -> bytes | None:
+        """The frames of `feed`'s changes after `stream_id`, then the position reached; None when
+        `stream_id` is not in the window (never sent, or more than `_CATCH_UP` changes ago)."""
+        number = self.number_of.get(stream_id)
+        if number is None:
+            return None
+        numbers, frames = self._of_feed(feed)
+        stale = bisect_left(numbers, self.first)  # entries that left the window since
+        del numbers[:stale], frames[:stale]
+        reached = frame(LiveChange(self.newest, b"", POSITION))
+        return b"".join(frames[bisect_right(numbers, number) :]) + reached
+
+    def _of_feed(self, feed: str) -> tuple[list[int], list[bytes]]:
+        kept = self.feeds.get(feed)
+        if kept is None:
+            kept = ([], [])
+            for number, (stream_id, change) in enumerate(self.entries, start=self.first):
+                if (live := _changes_of(stream_id, change, feed)) is not None:
+                    kept[0].append(number)
+                    kept[1].append(frame(live))
+            self.feeds[feed] = kept
+            while len(self.feeds) > _FEEDS_KEPT:
+                self.feeds.popitem(last=False)
+        self.feeds.move_to_end(feed)
+        return kept
 
 
 @dataclass(eq=False)
@@ -116,10 +154,8 @@ class FeedChangesHub:
         self.block_ms = block_ms
         self._watchers: set[_Watcher] = set()
         self._last_id: str | None = None
+        self._window = _Window()
         self._starting = asyncio.Lock()
-        self._missed_reads: dict[str, asyncio.Future[_Missed | None]] = {}
-        self._recent_reads: dict[str, _Missed] = {}  # the last few, oldest first
-        self._reading = asyncio.Semaphore(_READS_AT_ONCE)
         self._loop = BackgroundLoop("feed-changes hub", log)
 
     async def stop(self) -> None:
@@ -128,9 +164,12 @@ class FeedChangesHub:
             watcher.queue.put_nowait(None)
 
     async def _position(self) -> str:
-        """Where following starts: the newest entry now (only what comes after is live)."""
-        newest: Any = await self.redis.xrevrange(self.stream, count=1)
-        return newest[0][0].decode() if newest else "0-0"
+        """Where following starts: the newest entry now (only what comes after is live), with
+        the window filled with the entries up to it."""
+        rows: Any = await self.redis.xrevrange(self.stream, count=_CATCH_UP + 1)
+        for entry_id, fields in reversed(rows):
+            self._window.add(entry_id.decode(), _decoded(fields))
+        return self._window.newest or "0-0"
 
     async def _round(self) -> None:
         assert self._last_id is not None  # set by `_follow` before the loop starts
@@ -139,6 +178,7 @@ class FeedChangesHub:
             for entry_id, fields in rows:
                 self._last_id = entry_id.decode()
                 change = _decoded(fields)
+                self._window.add(self._last_id, change)
                 for watcher in list(self._watchers):
                     if watcher.queue.qsize() >= _QUEUE:  # too slow: let it reconnect and catch up
                         self._watchers.discard(watcher)
@@ -177,73 +217,24 @@ class FeedChangesHub:
 
     async def _opening(self, feed: str, last_event_id: str | None, *, start: str | None) -> tuple[bytes, str | None]:
         """The frames a client gets first, and the last entry they account for (the watcher's
-        queue holds everything after `start`, the hub's position when the watcher joined):
+        queue holds everything after `start`, the hub's position when the watcher joined, which
+        is the window's newest entry):
 
         * a new client: the position, so a reconnect before any change still resumes from it;
         * a client resuming: what it missed of its feed, then the position it reached;
-        * a client whose missed changes cannot be replayed: `feed.reload`, at the newest entry.
+        * a client whose missed changes cannot be replayed (its id is not in the window: more
+          than `_CATCH_UP` changes ago, or one this stream never sent): `feed.reload`, at the
+          newest entry.
         """
         if last_event_id is None:
             return (frame(LiveChange(start, b"", POSITION)) if start not in (None, "0-0") else b""), None
-        missed = await self._missed(last_event_id, start or "0-0")
-        if missed is None:
-            newest = await self._position()
-            reload = LiveChange(
-                None if newest == "0-0" else newest, orjson.dumps({"feed": feed, "reload": True}), RELOAD
-            )
-            return frame(reload), newest
-        if not missed.rows:
+        if last_event_id == start:
             return b"", last_event_id
-        return missed.of_feed(feed), missed.rows[-1][0]
-
-    async def _missed(self, after: str, start: str) -> _Missed | None:
-        """The entries announced after `after`, up to at least `start` (the hub's position when
-        the watcher joined: its queue holds what comes after), decoded; None when they cannot
-        all be replayed: `after` is no entry of this stream (malformed, never sent, as after the
-        stream was lost, or trimmed away since), or more than `_CATCH_UP` came since.
-
-        Clients that reconnect together (the API restarted, a network blip) mostly resume from
-        the same id: one read, decoded once, serves each of them whose `start` it reaches."""
-        if not _STREAM_ID.fullmatch(after):
-            return None
-        recent = self._recent_reads.get(after)
-        if recent is not None and _id(recent.newest) >= _id(start):
-            return recent
-        missed = await asyncio.shield(self._shared_read(after))  # a client that leaves cancels no other's
-        if missed is not None and _id(missed.newest) < _id(start):  # read before this watcher joined
-            missed = await asyncio.shield(self._shared_read(after))
-        if missed is not None:
-            self._recent_reads[after] = missed
-            while len(self._recent_reads) > _RECENT_READS:
-                del self._recent_reads[next(iter(self._recent_reads))]
-        return missed
-
-    def _shared_read(self, after: str) -> asyncio.Future[_Missed | None]:
-        """The read of what came after `after` that is under way, or a new one."""
-        read = self._missed_reads.get(after)
-        if read is not None and not read.done():
-            return read
-        read = asyncio.ensure_future(self._read_missed(after))
-        self._missed_reads[after] = read
-
-        def forget(done: asyncio.Future[_Missed | None]) -> None:
-            if self._missed_reads.get(after) is done:
-                del self._missed_reads[after]
-
-        read.add_done_callback(forget)
-        return read
-
-    async def _read_missed(self, after: str) -> _Missed | None:
-        async with self._reading, self.redis.pipeline(transaction=False) as pipe:
-            pipe.xrange(self.stream, min=after, max=after, count=1)
-            pipe.xrevrange(self.stream, count=1)
-            pipe.xrange(self.stream, min="(" + after, max="+", count=_CATCH_UP + 1)
-            itself, newest, rows = await pipe.execute()
-        if not itself:  # an id this stream never sent, or one trimmed away since
-            return None
-        if len(rows) > _CATCH_UP:
-            return None
-        return _Missed([(entry_id.decode(), _decoded(fields)) for entry_id, fields in rows], newest[0][0].decode())
+        missed = self._window.after(last_event_id, feed)
+        if missed is None:
+            reload = LiveChange(start if start != "0-0" else None, orjson.dumps({"feed": feed, "reload": True}), RELOAD)
+            return frame(reload), start
+        return missed, start
 
 
 def _id(text: str) -> tuple[int, int]:
