@@ -48,7 +48,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in _ALWAYS.items():
-                    headers.setdefault(name, value)
+                    if name != "cache-control" or message["status"] != 304:  # a cache keeps the 200's
+                        headers.setdefault(name, value)
                 # A 304 has no body, and a cache replaces the stored 200's headers with its own:
                 # a policy here (not knowing the body was a page) would become the page's.
                 if message["status"] != 304:

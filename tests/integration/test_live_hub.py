@@ -110,3 +110,15 @@ def test_the_window_keeps_the_frames_of_a_bounded_number_of_feeds(monkeypatch: p
     for k in range(10):
         assert _inserted(window.after("1-0", f"tag:t{k}") or b"") == ["a1"]
     assert len(window.feeds) == 3
+
+
+def test_a_feed_resumed_once_keeps_no_more_frames_than_the_window_holds() -> None:
+    window = _Window()
+    window.add("1-0", _change(0, ["all"]))
+    window.add("2-0", _change(1, ["all"]))
+    assert _inserted(window.after("1-0", "all") or b"") == ["a1"]  # "all" is kept up from now on
+    for i in range(2, 3 * live_module._CATCH_UP):
+        window.add(f"{i + 1}-0", _change(i, ["all"]))
+    numbers, frames = window.feeds["all"]
+    assert len(numbers) == len(frames) == live_module._CATCH_UP + 1
+    assert numbers[0] == window.first

@@ -92,9 +92,10 @@ async def test_every_read_route_revalidates_with_a_304(system: System, path: str
     assert again.headers["etag"] == etag
     assert "surrogate-key" not in again.headers  # a cache keeps those it stored with the 200
     # a cache replaces the stored 200's headers with the 304's: a 304 must not bring another
-    # Content-Security-Policy (a page's would lose its styles and scripts), and repeats Vary
+    # Content-Security-Policy (a page's would lose its styles and scripts) or caching policy
     assert again.headers.get("content-security-policy") in (None, first.headers["content-security-policy"])
     assert again.headers.get("vary") == first.headers.get("vary")
+    assert again.headers.get("cache-control") == control
 
 
 @pytest.mark.parametrize("path", ["/", "/v1/feed", "/rss.xml", "/articles/a1", "/v1/articles/a1/related", "/nope"])
@@ -511,7 +512,10 @@ async def test_feeds_built_from_the_host_vary_by_host(system: System, path: str)
     mine = await system.http.get(path)
     other = await system.http.get(path, headers={"host": "elsewhere.example"})
     assert "elsewhere.example" in other.text and "elsewhere.example" not in mine.text
-    assert "host" in [v.strip().lower() for v in mine.headers["vary"].split(",")]
+    varies = [v.strip().lower() for v in mine.headers["vary"].split(",")]
+    assert "host" in varies and "x-forwarded-proto" in varies
+    proxied = await system.http.get(path, headers={"x-forwarded-proto": "https"})  # a proxy on loopback
+    assert proxied.headers["etag"] != mine.headers["etag"]  # its links are https: another answer
     again = await system.http.get(path, headers={"if-none-match": mine.headers["etag"]})
     assert again.status_code == 304 and again.headers["vary"] == mine.headers["vary"]
 
@@ -528,3 +532,11 @@ async def test_an_error_chosen_by_accept_says_so(system: System) -> None:
             assert response.status_code in (400, 404, 422), (path, response.status_code)
             assert "accept" in response.headers["vary"].lower(), path
     assert "vary" not in (await system.http.get("/v1/articles/missing")).headers  # JSON only, whatever Accept
+
+
+async def test_a_static_files_304_keeps_its_year_long_policy(system: System) -> None:
+    first = await system.http.get("/static/site.css")
+    assert first.headers["cache-control"] == "public, max-age=31536000, immutable"
+    again = await system.http.get("/static/site.css", headers={"if-none-match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.headers["cache-control"] == first.headers["cache-control"]  # not the default no-store

@@ -87,7 +87,7 @@ class StaticAssets(StaticFiles):
 
     async def get_response(self, path: str, scope: Any) -> Any:
         response = await super().get_response(path, scope)
-        if response.status_code == 200:
+        if response.status_code in (200, 304):  # a 304's headers replace those a cache stored
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         return response
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -70,6 +70,19 @@ def _decoded(fields: dict[bytes, bytes]) -> Any:
         return None
 
 
+def _feed_changes(stream_id: str, change: Any) -> list[tuple[str, LiveChange]]:
+    """Each feed an announced change names, with its part of the change."""
+    try:
+        feeds = {d.get("feed") for d in change.get("feeds", [])}
+    except (AttributeError, TypeError):
+        return []
+    return [
+        (feed, live)
+        for feed in sorted(f for f in feeds if isinstance(f, str))
+        if (live := _changes_of(stream_id, change, feed))
+    ]
+
+
 def _changes_of(stream_id: str, change: Any, feed: str) -> LiveChange | None:
     try:
         delta = next((d for d in change.get("feeds", []) if d.get("feed") == feed), None)
@@ -103,13 +116,18 @@ class _Window:
         number = self.first + len(self.entries)
         self.entries.append((stream_id, change))
         self.number_of[stream_id] = number
-        for feed, (numbers, frames) in self.feeds.items():
-            if (live := _changes_of(stream_id, change, feed)) is not None:
-                numbers.append(number)
-                frames.append(frame(live))
+        for feed, live in _feed_changes(stream_id, change):  # the entry's own feeds: a few, not every kept one
+            kept = self.feeds.get(feed)
+            if kept is not None:
+                kept[0].append(number)
+                kept[1].append(frame(live))
         if len(self.entries) > _CATCH_UP + 1:
-            oldest, _ = self.entries.popleft()
+            oldest, change = self.entries.popleft()
             del self.number_of[oldest]
+            for feed, _ in _feed_changes(oldest, change):  # its frames leave with it
+                kept = self.feeds.get(feed)
+                if kept is not None and kept[0] and kept[0][0] == self.first:
+                    del kept[0][0], kept[1][0]
             self.first += 1
 
     def after(self, stream_id: str, feed: str) -> bytes | None:
@@ -119,8 +137,6 @@ class _Window:
         if number is None:
             return None
         numbers, frames = self._of_feed(feed)
-        stale = bisect_left(numbers, self.first)  # entries that left the window since
-        del numbers[:stale], frames[:stale]
         reached = frame(LiveChange(self.newest, b"", POSITION))
         return b"".join(frames[bisect_right(numbers, number) :]) + reached
 

@@ -254,8 +254,9 @@ class Pages:
         body = write(site, documents)
         # of what the feed shows, not of `body`: an empty feed's own date is "now"
         etag = etag_of(self.build, name, title, path, self_url, base, orjson.dumps(documents))
-        # without NEWSFEED_SITE_URL every link is built from the request's Host: a cache must keep one per host
-        vary = None if self.settings.site_url else "Host"
+        # without NEWSFEED_SITE_URL every link is built from the request's address: its Host, and
+        # its scheme, which a proxy in front sets with X-Forwarded-Proto: a cache keeps one of each
+        vary = None if self.settings.site_url else "Host, X-Forwarded-Proto"
         ids = [*keys, *map(article_key, page.ids)]
         return answer(request, body, media_type, etag, ids, self.policy, vary=vary)
 
