@@ -154,8 +154,17 @@ async def site_answers(redis: Redis, key: str) -> bool:
 def seed_urls(url: str) -> list[str]:
     """The addresses in `REDIS_URL`: one, or a cluster's nodes separated by commas
     (`redis://:secret@redis-1:6379,redis-2:6379`), so that a client starts while any one of them
-    answers. The first gives the scheme, password and options; the others give host and port."""
-    return [part.strip() for part in url.split(",") if part.strip()] or [url]
+    answers. The first gives the scheme, password and options; the others give host and port.
+    A password may hold a comma: only what follows the first address's `@` is split."""
+    scheme, separator, rest = url.partition("://")
+    head = scheme + separator if separator else ""
+    if not separator:
+        rest = url
+    at = rest.find("@")
+    if at >= 0 and "/" not in rest[:at]:  # user:password@: commas in it are part of it
+        head, rest = head + rest[: at + 1], rest[at + 1 :]
+    parts = [part.strip() for part in rest.split(",") if part.strip()]
+    return [head + parts[0], *parts[1:]] if parts else [url]
 
 
 def seed_url(address: str) -> str:

@@ -35,10 +35,18 @@ class RedisSettings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _readable_url(cls, url: str) -> str:
-        """A URL redis-py can read (scheme, port, database), or one line at start instead of a traceback later."""
-        for seed in seed_urls(url):  # a cluster's seeds after the first may be host:port
-            parse_url(seed_url(seed))  # type: ignore[no-untyped-call]  # a ValueError: "Port could not be cast..."
-        return url
+        """A URL redis-py can read (scheme, port, database), or one line at start instead of a
+        traceback later. Written out as every client reads it: the first address with its scheme
+        (`redis://` when it has none), the others (a cluster's nodes) as given, no empty ones."""
+        first, *others = (seed_url(seed) for seed in seed_urls(url))
+        options = parse_url(first)  # type: ignore[no-untyped-call]  # a ValueError: "Port could not be cast..."
+        for seed in others:
+            parse_url(seed)  # type: ignore[no-untyped-call]
+        if others and first.startswith("unix:"):
+            raise ValueError("a Redis Cluster's nodes are TCP addresses: a unix socket names one Redis")
+        if others and options.get("db", 0) != 0:
+            raise ValueError("a Redis Cluster has only database 0: leave the database out of REDIS_URL")
+        return ",".join([first, *(seed.removeprefix("redis://") for seed in others)])
 
     def cluster(self) -> bool:
         """Whether to speak the cluster protocol: the setting, else what the Redis says."""
