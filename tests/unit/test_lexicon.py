@@ -159,3 +159,15 @@ def test_an_article_without_words_has_no_terms_and_no_vector() -> None:
     for features in extract([("", "", [], "en", None), ("1 2 3", "— 42 —", [], "fr", None)], SETTINGS):
         assert features.terms == () and features.weights == ()
         assert not np.frombuffer(features.dense, np.int8).any()
+
+
+def test_the_bound_is_on_every_language_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a stream that rotates its language would otherwise fill each language's lexicon in turn
+    monkeypatch.setattr(lexicon_module, "_WORDS_KEPT", 100)
+    monkeypatch.setattr(lexicon_module, "_LEXICONS", [])
+    lexicons = [
+        Lexicon(vocabulary(code, SETTINGS.zipf_cut, SETTINGS.oov_zipf), static_model()) for code in ["en", "de", "fr"]
+    ]
+    for n, lexicon in enumerate(lexicons * 2):
+        lexicon.count([], [f"word{n}x{i}" for i in range(40)], SETTINGS.title_weight)
+        assert sum(len(x._number) for x in lexicons) <= 100 + 40

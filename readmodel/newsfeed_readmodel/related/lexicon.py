@@ -7,9 +7,10 @@ term counts and the token counts of its embedding are a few numpy operations ins
 Python step per word. The numbers are a cache, never part of a result: `Lexicon.count` gives
 what counting the words one by one gives, whatever was met before.
 
-Memory is bounded: the lexicon starts afresh once it holds `_WORDS_KEPT` words or
-`_CHARACTERS_KEPT` characters of them (a hostile stream of long made-up words fills the
-second long before the first).
+Memory is bounded per process, whatever the languages: every lexicon starts afresh once they
+hold `_WORDS_KEPT` words or `_CHARACTERS_KEPT` characters of them in all (a hostile stream of
+long made-up words fills the second long before the first; one that rotates its `language`
+would fill each language's lexicon in turn).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ Ints = npt.NDArray[np.int64]
 
 _WORDS_KEPT = 500_000
 _CHARACTERS_KEPT = 8_000_000
+_LOCK = threading.Lock()  # features may be computed in several threads at once
+_LEXICONS: list[Lexicon] = []  # every lexicon of the process: the bound is on all of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +64,9 @@ class Lexicon:
         self.vocabulary = vocabulary
         self.model = model
         self.tokens = tokens  # False: its articles get no embedding, so no word is tokenized
-        self._lock = threading.Lock()  # features may be computed in several threads at once
         self._forget()
+        with _LOCK:
+            _LEXICONS.append(self)
 
     def _forget(self) -> None:
         self._number: dict[str, int] = {}  # word -> its number
@@ -76,9 +80,12 @@ class Lexicon:
         self._idf = array("q")  # term number -> idf
 
     def count(self, title_words: Sequence[str], body_words: Sequence[str], title_weight: int) -> Counted:
-        with self._lock:
-            if len(self._number) > _WORDS_KEPT or self._characters > _CHARACTERS_KEPT:
-                self._forget()
+        with _LOCK:
+            if sum(len(x._number) for x in _LEXICONS) > _WORDS_KEPT or (
+                sum(x._characters for x in _LEXICONS) > _CHARACTERS_KEPT
+            ):
+                for each in _LEXICONS:
+                    each._forget()
             number = self._number
             title = [number.get(w, -1) for w in title_words]
             body = [number.get(w, -1) for w in body_words]
