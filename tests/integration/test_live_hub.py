@@ -122,3 +122,30 @@ def test_a_feed_resumed_once_keeps_no_more_frames_than_the_window_holds() -> Non
     numbers, frames = window.feeds["all"]
     assert len(numbers) == len(frames) == live_module._CATCH_UP + 1
     assert numbers[0] == window.first
+
+
+async def test_a_stream_made_anew_with_older_ids_is_followed_again(redis_server: RedisServer, prefix: str) -> None:
+    """A Redis restored from an older copy (or one whose clock is behind) may hold the stream
+    again with ids older than the hub's position: reading after that position would deliver
+    nothing, ever. Watchers are told to reload, and the new entries reach them."""
+    redis = aioredis.Redis.from_url(redis_server.url)
+    stream = f"{{{prefix}}}:feed-changes"
+
+    async def add(stream_id: str, i: int) -> None:
+        fields = encode_fields({"type": "feed.changed", **_change(i, ["all"])}, type_="feed.changed", subject=f"a{i}")
+        await redis.xadd(stream, fields, id=stream_id)
+
+    await add("9000000000000-0", 0)
+    hub = FeedChangesHub(redis, stream, block_ms=100)
+    frames = hub.watch("all", None)
+    assert b"9000000000000-0" in await anext(frames)  # the position
+    await redis.delete(stream)
+    await add("1000-0", 1)
+    reload = await asyncio.wait_for(anext(frames), 10)
+    assert b"event: feed.reload" in reload and b"id: 1000-0" in reload
+    await add("1001-0", 2)
+    live = await asyncio.wait_for(anext(frames), 10)
+    assert _inserted(live) == ["a2"]
+    await frames.aclose()
+    await hub.stop()
+    await redis.aclose()

@@ -11,7 +11,9 @@ a slice of them: when every open page reconnects at once after an API restart, e
 own id, their catch-ups cost no read of Redis and no decoding. When what it missed cannot be
 replayed (its id is not in the window: more than `_CATCH_UP` changes came since, or it is not
 an id this stream sent), it gets one `feed.reload` instead: the page it shows is out of date
-and should be loaded again. A client too slow to keep up is disconnected (its browser
+and should be loaded again; so does every client when the stream went back (made anew with
+older ids: the hub then follows it again from its newest entry). A client too slow to keep up
+is disconnected (its browser
 reconnects and catches up). `watch` yields the frames to send, in `sse-starlette`'s wire format.
 """
 
@@ -38,6 +40,7 @@ log = logging.getLogger("newsfeed.api")
 
 _QUEUE = 1_000
 _CATCH_UP = 1_000
+_STARTED_OVER = object()  # queued to every watcher when the stream went back (`_start_over_if_rewound`)
 _FEEDS_KEPT = 1_024  # feeds whose frames the window keeps up (the most recently resumed)
 CHANGED = "feed.changed"
 RELOAD = "feed.reload"
@@ -190,6 +193,8 @@ class FeedChangesHub:
     async def _round(self) -> None:
         assert self._last_id is not None  # set by `_follow` before the loop starts
         reply: Any = await self.redis.xread({self.stream: self._last_id}, count=500, block=self.block_ms)
+        if not reply:
+            await self._start_over_if_rewound()
         for _, rows in reply or []:
             for entry_id, fields in rows:
                 self._last_id = entry_id.decode()
@@ -201,6 +206,21 @@ class FeedChangesHub:
                         watcher.queue.put_nowait(None)
                     else:
                         watcher.queue.put_nowait((self._last_id, change))
+
+    async def _start_over_if_rewound(self) -> None:
+        """When the stream's newest entry is older than the hub's position, the stream was made
+        anew (deleted, or restored from an older copy by a Redis whose clock is behind) and
+        reading after the position would never see its entries: follow it from its newest entry
+        again, and tell every watcher to reload (what it shows may be out of date)."""
+        newest: Any = await self.redis.xrevrange(self.stream, count=1)
+        newest_id = newest[0][0].decode() if newest else "0-0"
+        if self._last_id is None or _id(newest_id) >= _id(self._last_id):
+            return
+        log.warning("feed-changes went back from %s to %s: following it anew", self._last_id, newest_id)
+        self._window = _Window()
+        self._last_id = await self._position()
+        for watcher in list(self._watchers):
+            watcher.queue.put_nowait((self._last_id, _STARTED_OVER))
 
     async def _follow(self) -> None:
         """Start following, from the newest entry now, before a watcher reads what it missed: so
@@ -223,6 +243,11 @@ class FeedChangesHub:
                 yield opening
             while (item := await watcher.queue.get()) is not None:
                 stream_id, change = item
+                if change is _STARTED_OVER:
+                    reload = {"feed": feed, "reload": True}
+                    yield frame(LiveChange(stream_id if stream_id != "0-0" else None, orjson.dumps(reload), RELOAD))
+                    seen = stream_id
+                    continue
                 if seen is not None and _not_after(stream_id, seen):
                     continue
                 live = _changes_of(stream_id, change, feed)
