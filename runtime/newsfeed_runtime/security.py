@@ -47,12 +47,14 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in _ALWAYS.items():
-                    if name != "cache-control" or message["status"] != 304:  # a cache keeps the 200's
-                        headers.setdefault(name, value)
                 # A 304 has no body, and a cache replaces the stored 200's headers with its own:
-                # a policy here (not knowing the body was a page) would become the page's.
-                if message["status"] != 304:
+                # a default here (not knowing what the body was) would replace the 200's caching
+                # and page policy. It gets only the headers that are the same on every answer.
+                revalidated = message["status"] == 304
+                for name, value in _ALWAYS.items():
+                    if not (revalidated and name == "cache-control"):
+                        headers.setdefault(name, value)
+                if not revalidated:
                     is_page = headers.get("content-type", "").startswith("text/html")
                     headers.setdefault("content-security-policy", self.page_csp if is_page else _OTHER_CSP)
             await send(message)

@@ -38,15 +38,16 @@ class RedisSettings(BaseSettings):
         """A URL redis-py can read (scheme, port, database), or one line at start instead of a
         traceback later. Written out as every client reads it: the first address with its scheme
         (`redis://` when it has none), the others (a cluster's nodes) as given, no empty ones."""
-        first, *others = (seed_url(seed) for seed in seed_urls(url))
+        first, *others = seed_urls(url)
+        first = seed_url(first)
         options = parse_url(first)  # type: ignore[no-untyped-call]  # a ValueError: "Port could not be cast..."
         for seed in others:
-            parse_url(seed)  # type: ignore[no-untyped-call]
+            parse_url(seed_url(seed))  # type: ignore[no-untyped-call]
         if others and first.startswith("unix:"):
             raise ValueError("a Redis Cluster's nodes are TCP addresses: a unix socket names one Redis")
         if others and options.get("db", 0) != 0:
             raise ValueError("a Redis Cluster has only database 0: leave the database out of REDIS_URL")
-        return ",".join([first, *(seed.removeprefix("redis://") for seed in others)])
+        return ",".join([first, *others])
 
     def cluster(self) -> bool:
         """Whether to speak the cluster protocol: the setting, else what the Redis says."""

@@ -116,13 +116,6 @@ def article_words(title: str, text: str, language: str, settings: FeatureSetting
     return title_words, words_of(body, settings.max_words - len(title_words))
 
 
-def term_weights(
-    title_words: list[str], body_words: list[str], language: str, settings: FeatureSettings
-) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """The `n_terms` strongest terms of an article and their integer weights (1..255)."""
-    return strongest_terms(_counted(title_words, body_words, language, settings), settings)
-
-
 def _counted(title_words: list[str], body_words: list[str], language: str, settings: FeatureSettings) -> Counted:
     """An article's words counted, with their tokens where its language may be `embedded`."""
     table = table_language(language)

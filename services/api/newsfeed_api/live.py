@@ -13,8 +13,8 @@ replayed (its id is not in the window: more than `_CATCH_UP` changes came since,
 an id this stream sent), it gets one `feed.reload` instead: the page it shows is out of date
 and should be loaded again; so does every client when the stream went back (made anew with
 older ids: the hub then follows it again from its newest entry). A client too slow to keep up
-is disconnected (its browser
-reconnects and catches up). `watch` yields the frames to send, in `sse-starlette`'s wire format.
+is disconnected (its browser reconnects and catches up). `watch` yields the frames to send, in
+`sse-starlette`'s wire format.
 """
 
 from __future__ import annotations
@@ -73,17 +73,17 @@ def _decoded(fields: dict[bytes, bytes]) -> Any:
         return None
 
 
-def _feed_changes(stream_id: str, change: Any) -> list[tuple[str, LiveChange]]:
-    """Each feed an announced change names, with its part of the change."""
+def _feeds_named(change: Any) -> set[str]:
+    """The feeds an announced change names."""
     try:
-        feeds = {d.get("feed") for d in change.get("feeds", [])}
+        return {f for d in change.get("feeds", []) if isinstance(f := d.get("feed"), str)}
     except (AttributeError, TypeError):
-        return []
-    return [
-        (feed, live)
-        for feed in sorted(f for f in feeds if isinstance(f, str))
-        if (live := _changes_of(stream_id, change, feed))
-    ]
+        return set()
+
+
+def _reload(feed: str, at: str | None) -> bytes:
+    """The `feed.reload` frame: what the page shows is out of date (`at`: the newest entry)."""
+    return frame(LiveChange(at if at != "0-0" else None, orjson.dumps({"feed": feed, "reload": True}), RELOAD))
 
 
 def _changes_of(stream_id: str, change: Any, feed: str) -> LiveChange | None:
@@ -119,18 +119,18 @@ class _Window:
         number = self.first + len(self.entries)
         self.entries.append((stream_id, change))
         self.number_of[stream_id] = number
-        for feed, live in _feed_changes(stream_id, change):  # the entry's own feeds: a few, not every kept one
-            kept = self.feeds.get(feed)
-            if kept is not None:
-                kept[0].append(number)
-                kept[1].append(frame(live))
+        for feed in _feeds_named(change) & self.feeds.keys():  # the entry's own feeds, not every kept one
+            if (live := _changes_of(stream_id, change, feed)) is not None:
+                numbers, frames = self.feeds[feed]
+                numbers.append(number)
+                frames.append(frame(live))
         if len(self.entries) > _CATCH_UP + 1:
             oldest, change = self.entries.popleft()
             del self.number_of[oldest]
-            for feed, _ in _feed_changes(oldest, change):  # its frames leave with it
-                kept = self.feeds.get(feed)
-                if kept is not None and kept[0] and kept[0][0] == self.first:
-                    del kept[0][0], kept[1][0]
+            for feed in _feeds_named(change) & self.feeds.keys():  # its frames leave with it
+                numbers, frames = self.feeds[feed]
+                if numbers and numbers[0] == self.first:
+                    del numbers[0], frames[0]
             self.first += 1
 
     def after(self, stream_id: str, feed: str) -> bytes | None:
@@ -238,14 +238,13 @@ class FeedChangesHub:
         watcher = _Watcher(feed)
         self._watchers.add(watcher)
         try:
-            opening, seen = await self._opening(feed, last_event_id, start=self._last_id)
+            opening, seen = self._opening(feed, last_event_id, start=self._last_id)
             if opening:
                 yield opening
             while (item := await watcher.queue.get()) is not None:
                 stream_id, change = item
                 if change is _STARTED_OVER:
-                    reload = {"feed": feed, "reload": True}
-                    yield frame(LiveChange(stream_id if stream_id != "0-0" else None, orjson.dumps(reload), RELOAD))
+                    yield _reload(feed, stream_id)
                     seen = stream_id
                     continue
                 if seen is not None and _not_after(stream_id, seen):
@@ -256,7 +255,7 @@ class FeedChangesHub:
         finally:
             self._watchers.discard(watcher)
 
-    async def _opening(self, feed: str, last_event_id: str | None, *, start: str | None) -> tuple[bytes, str | None]:
+    def _opening(self, feed: str, last_event_id: str | None, *, start: str | None) -> tuple[bytes, str | None]:
         """The frames a client gets first, and the last entry they account for (the watcher's
         queue holds everything after `start`, the hub's position when the watcher joined, which
         is the window's newest entry):
@@ -272,10 +271,7 @@ class FeedChangesHub:
         if last_event_id == start:
             return b"", last_event_id
         missed = self._window.after(last_event_id, feed)
-        if missed is None:
-            reload = LiveChange(start if start != "0-0" else None, orjson.dumps({"feed": feed, "reload": True}), RELOAD)
-            return frame(reload), start
-        return missed, start
+        return (_reload(feed, start), start) if missed is None else (missed, start)
 
 
 def _id(text: str) -> tuple[int, int]:
