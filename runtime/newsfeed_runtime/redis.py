@@ -81,6 +81,11 @@ def is_outage(exc: BaseException) -> bool:
     """True when `exc` means Redis cannot serve now (retry later), not that the request is wrong."""
     if isinstance(exc, OUTAGE_ERRORS):
         return True
+    if type(exc) is redis_errors.RedisClusterException and exc.__cause__ is not None:
+        # "Redis Cluster cannot be connected": no seed answered. redis-py keeps the unreachable
+        # subtype for network errors; a wrong password comes as this plain one, and it is an
+        # outage here as it is on a single Redis (fixed by the operator, not by the request).
+        return is_outage(exc.__cause__)
     if isinstance(exc, redis_errors.ClusterError | redis_errors.ResponseError) and any(m in str(exc) for m in _MOVING):
         return True
     return isinstance(exc, redis_errors.ResponseError) and str(exc).startswith(_REFUSING)

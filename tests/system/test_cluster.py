@@ -207,6 +207,58 @@ async def test_the_services_start_from_a_list_of_seed_nodes(local_cluster: Local
         assert "Traceback" not in service.log() and "refusing to start" not in service.log(), service.log()[-3000:]
 
 
+async def test_a_wrong_cluster_password_is_an_outage(local_cluster: LocalCluster, tmp_path: Path) -> None:
+    # As on a single Redis: the commands say so in one line, the services start, answer 503 and
+    # retry, so a corrected ACL (or a Redis restarted with the right password) brings them back.
+    from newsfeed.embedded import free_port
+
+    seeds = ",".join(f"redis://ghost:wrong@{node.address}" for node in local_cluster.nodes[:2])
+    stats = subprocess.run(
+        [sys.executable, "-m", "newsfeed", "stats", "--redis-url", seeds],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    said = stats.stdout + stats.stderr
+    assert stats.returncode == 2, said
+    assert "unavailable" in said and "Traceback" not in said
+    assert "wrong" not in said  # the password is not echoed
+
+    port = free_port()
+    env = {"NEWSFEED_PUBLISHER_TOKEN": "s3cret"}
+    publisher = NewsfeedProcess(["publisher", "--port", str(port), "--redis-url", seeds], tmp_path / "p.log", env=env)
+    indexer = NewsfeedProcess(["indexer", "--port", "0", "--redis-url", seeds], tmp_path / "i.log")
+    services = [publisher.start(), indexer.start()]
+    try:
+        async with httpx.AsyncClient(timeout=5) as http:
+
+            async def post() -> int:
+                for service in services:
+                    assert service.process is not None and service.process.poll() is None, service.log()[-2000:]
+                try:
+                    event = story("pw-1", "Peace talks open", TALKS)
+                    answer = await http.post(
+                        f"http://127.0.0.1:{port}/v1/events", json=event, headers={"authorization": "Bearer s3cret"}
+                    )
+                    return answer.status_code
+                except httpx.TransportError:
+                    return 0  # not listening yet
+
+            assert await eventually(post, until=lambda status: status != 0, timeout=60) == 503
+
+            async def indexer_retrying() -> bool:
+                return "Redis unavailable" in indexer.log()
+
+            await eventually(indexer_retrying, timeout=30)
+            assert indexer.process is not None and indexer.process.poll() is None, indexer.log()[-2000:]
+    finally:
+        for service in services:
+            service.stop()
+    for service in services:
+        assert "Traceback" not in service.log(), service.log()[-3000:]
+
+
 @pytest.mark.timeout(300)
 async def test_the_publisher_finds_the_promoted_replica_by_itself(tmp_path: Path) -> None:
     # The master of the site's slot dies for good while a CMS posts. Its replica is promoted and
