@@ -102,7 +102,7 @@ def up(
         secrets = _given(publisher_token=publisher_token, webhook_secret=webhook_secret, ghost_secret=ghost_secret)
         publisher_settings = settings_or_exit(PublisherSettings, **common, **secrets, dev=True)
         indexer_settings = settings_or_exit(IndexerSettings, **common)
-        base = f"http://{host}:{port}"
+        base = f"http://{f'[{host}]' if ':' in host else host}:{port}"  # an IPv6 address goes in brackets
         workspace.record(redis_url, indexer_settings.prefix, base)
         if not publisher_settings.has_credentials():
             console.print(

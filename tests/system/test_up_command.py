@@ -145,3 +145,50 @@ def test_a_redis_left_running_on_the_folder_is_stopped_before_another_starts(tmp
             left.kill()
             left.wait()
     assert not _redis_children_alive(data)
+
+
+async def test_up_on_an_ipv6_address_tells_import_where_it_listens(tmp_path: Path) -> None:
+    # `newsfeed import` run in the same folder posts to the address `up` recorded
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    command = [sys.executable, "-m", "newsfeed"]
+    articles = tmp_path / "articles.ndjson"  # import keeps its resume state beside the file
+    articles.write_bytes(SAMPLE.read_bytes())
+    process = subprocess.Popen(
+        [*command, "up", "--host", "::1", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://[::1]:{port}", timeout=5) as http:
+
+            async def ready() -> bool:
+                try:
+                    return (await http.get("/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            await eventually(ready, timeout=30)
+            imported = subprocess.run(
+                [*command, "import", str(articles)],
+                check=False,
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            said = imported.stdout + imported.stderr
+            assert imported.returncode == 0, said
+            assert "accepted 6" in said
+
+            async def feed() -> int:
+                return len((await http.get("/v1/feed")).json()["items"])
+
+            await eventually(feed, until=lambda count: count == 6)
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=30)[0].decode()
+    assert f"POST http://[::1]:{port}/v1/events" in output
