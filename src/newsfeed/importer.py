@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -201,9 +202,16 @@ def _batch_at(items: list[ImportItem], start: int, max_items: int, max_bytes: in
     return items[start:end]
 
 
+_BATCH_LINE = re.compile(r"^line \d+ is ")
+"""How the publisher names an item of the batch it was sent; the importer names the file's line instead."""
+
+
 def _reason(result: dict[str, Any]) -> str:
     errors = result.get("errors") or []
-    parts = [f"{'.'.join(map(str, e.get('loc', []))) or 'event'}: {e.get('msg')}" for e in errors[:5]]
+    parts = [
+        f"{'.'.join(map(str, e.get('loc', []))) or 'event'}: {_BATCH_LINE.sub('', str(e.get('msg')))}"
+        for e in errors[:5]
+    ]
     return "; ".join(parts) or "refused"
 
 

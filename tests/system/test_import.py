@@ -152,6 +152,20 @@ async def test_a_file_whose_content_changed_is_imported_from_the_top(system: Sys
     assert sorted(await system.feed_ids()) == sorted([f"b{n}" for n in range(3)] + [f"c{n}" for n in range(3)])
 
 
+async def test_a_refusal_names_the_files_line_and_no_other(system: System, tmp_path: Path) -> None:
+    # The publisher numbers lines within each batch; an import reports the file's own, once.
+    good = [orjson.dumps(published(f"n{n}", minutes=n)) for n in range(7)]
+    lines = [*good[:5], b"", b"not json", *good[5:]]  # "not json" is the file's line 7, batch 2's line 2
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    summary = await asyncio.to_thread(import_file, path, str(system.http.base_url), None, 4, False, None)
+    assert (summary.accepted, summary.refused) == (7, 1)
+    [refusal] = summary.refusals
+    assert (refusal.where, refusal.status) == ("line 7", 422)
+    assert refusal.reason.startswith("event: not valid JSON"), refusal.reason
+    assert "line 2" not in refusal.reason  # (orjson may still say "line 1 column 1" of the item itself)
+
+
 async def test_an_item_larger_than_a_request_is_refused_alone(system: System, tmp_path: Path) -> None:
     path = tmp_path / "events.ndjson"
     big = published("big", minutes=1, text="word " * 2_000)
