@@ -44,7 +44,7 @@ from .limits import (
     limits_of,
     too_long,
 )
-from .text import readable
+from .text import readable, shows_anything
 
 __all__ = ["Article", "Author", "DeletedArticle", "FeatureImage", "Tag", "to_millis"]
 
@@ -92,6 +92,12 @@ def to_millis(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def _shown_name(value: str | None, info: ValidationInfo) -> str | None:
+    """A tag's or author's name as shown; one that draws nothing is no name (the slug is shown)."""
+    name = None if value is None else readable(value, one_line=True)
+    return too_long(name, limits_of(info).max_name_chars) if name and shows_anything(name) else None
+
+
 class Tag(BaseModel):
     model_config = _LENIENT
 
@@ -106,7 +112,7 @@ class Tag(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else too_long(readable(value, one_line=True), limits_of(info).max_name_chars)
+        return _shown_name(value, info)
 
 
 class Author(BaseModel):
@@ -125,7 +131,7 @@ class Author(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else too_long(readable(value, one_line=True), limits_of(info).max_name_chars)
+        return _shown_name(value, info)
 
     @field_validator("bio")
     @classmethod
@@ -198,14 +204,15 @@ class Article(BaseModel):
     @classmethod
     def _title(cls, value: str, info: ValidationInfo) -> str:
         title = readable(value, one_line=True)
-        if not title:
+        if not shows_anything(title):
             raise PydanticCustomError("title_invisible", "holds no character a reader can be shown", {})
         return too_long(title, limits_of(info).max_title_chars)
 
     @field_validator("excerpt")
     @classmethod
     def _excerpt(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else too_long(readable(value, one_line=False), limits_of(info).max_excerpt_chars)
+        excerpt = None if value is None else readable(value, one_line=False)
+        return too_long(excerpt, limits_of(info).max_excerpt_chars) if excerpt and shows_anything(excerpt) else None
 
     @field_validator("html")
     @classmethod

@@ -16,8 +16,9 @@ wherever it appears.
 from __future__ import annotations
 
 import re
+import unicodedata
 
-__all__ = ["readable"]
+__all__ = ["readable", "shows_anything"]
 
 _UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]+")
 """C0 and C1 controls but tab, line feed and carriage return; DEL; the noncharacters of the Basic
@@ -29,6 +30,18 @@ _CONTROL_BREAKS = re.compile("[\x0b\x0c\x85]")
 # the tenth of a second a regular expression takes over it.
 _ASCII_BREAKS = bytes.maketrans(b"\x0b\x0c", b"\n\n")
 _ASCII_UNSHOWABLE = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
+
+
+_BLANK_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Zs", "Zl", "Zp", "Cc"})
+"""Format characters, combining marks with nothing to sit on, spaces and separators, controls."""
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Letters and symbols that draw nothing: the Hangul fillers and the blank Braille pattern."""
+
+
+def shows_anything(value: str) -> bool:
+    """Whether `value` draws at least one glyph: not only spaces, zero-width and direction marks,
+    soft hyphens, joiners, tag characters, variation selectors, lone combining marks or fillers."""
+    return any(c not in _BLANK_LETTERS and unicodedata.category(c) not in _BLANK_CATEGORIES for c in value)
 
 
 def readable(value: str, *, one_line: bool) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -64,3 +65,44 @@ def test_a_title_of_nothing_showable_is_refused() -> None:
     raw = published("a")
     raw["data"]["title"] = "\x00\x07\ufffe"
     assert (("article.published", "data", "title"), "title_invisible") in _errors(raw)
+
+
+BLANK = [
+    "\u200b",  # zero-width space
+    "\u200d",  # zero-width joiner
+    "\u200e\u200f",  # direction marks
+    "\u00ad",  # soft hyphen
+    "\u034f",  # combining grapheme joiner
+    "\ufeff",  # byte order mark
+    "\U000e0020",  # a tag character
+    "\u2060\u2061",  # word joiner, function application
+    "\u2800",  # the blank Braille pattern
+    "\u3164",  # the Hangul filler
+    "\u0301\u0301",  # combining marks on nothing
+    "\u3000\u00a0",  # ideographic and no-break spaces
+]
+
+
+@pytest.mark.parametrize("blank", BLANK)
+def test_a_title_that_draws_nothing_is_refused(blank: str) -> None:
+    raw = published("a")
+    raw["data"]["title"] = blank
+    refused = dict(_errors(raw))
+    assert refused[("article.published", "data", "title")] in {"title_invisible", "string_too_short"}  # spaces only
+
+
+@pytest.mark.parametrize("blank", BLANK)
+def test_a_name_or_excerpt_that_draws_nothing_is_none(blank: str) -> None:
+    raw = published("a")
+    raw["data"]["excerpt"] = blank
+    raw["data"]["tags"] = [{"slug": "weather", "name": blank}]
+    raw["data"]["authors"] = [{"slug": "ann", "name": blank}]
+    article = parse_event(raw).data
+    assert (article.excerpt, article.tags[0].name, article.authors[0].name) == (None, None, None)
+
+
+@pytest.mark.parametrize("title", ["a\u200b", "\u0915\u094d\u200d", "\U0001f1fa\U0001f1f8", "\u05d0\u200f", "e\u0301"])
+def test_a_title_with_something_to_draw_is_kept(title: str) -> None:
+    raw = published("a")
+    raw["data"]["title"] = title
+    assert parse_event(raw).data.title == title
