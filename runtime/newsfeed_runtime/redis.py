@@ -11,6 +11,7 @@ poison).
 from __future__ import annotations
 
 import logging
+import re
 from functools import cache
 from typing import cast
 from urllib.parse import urlsplit
@@ -31,6 +32,7 @@ __all__ = [
     "connect",
     "is_cluster",
     "is_outage",
+    "redacted",
     "seed_url",
     "seed_urls",
     "site_answers",
@@ -77,6 +79,14 @@ _REFUSING = ("OOM ", "MISCONF ", "READONLY ", "LOADING ", "NOREPLICAS ", "CLUSTE
 _MOVING = ("non local key", "TTL exhausted", "UNBLOCKED")
 
 
+_CREDENTIALS = re.compile(r"(://[^:@/,]*):[^@]*@")
+
+
+def redacted(url: str) -> str:
+    """`url` (one address or a list of seeds) with every password shown as `***`, for logs and messages."""
+    return _CREDENTIALS.sub(r"\1:***@", url)
+
+
 def is_outage(exc: BaseException) -> bool:
     """True when `exc` means Redis cannot serve now (retry later), not that the request is wrong."""
     if isinstance(exc, OUTAGE_ERRORS):
@@ -104,7 +114,7 @@ def is_cluster(url: str) -> bool:
         with sync_redis.Redis.from_url(url, socket_connect_timeout=2.0, socket_timeout=2.0) as client:
             return bool(client.info("cluster").get("cluster_enabled"))
     except redis_errors.RedisError as exc:
-        log.warning("could not ask %s whether it is a cluster (%s): taking it for a single Redis", url, exc)
+        log.warning("could not ask %s whether it is a cluster (%s): taking it for a single Redis", redacted(url), exc)
         return False
 
 

@@ -49,26 +49,21 @@ def settings_or_exit(factory: Callable[..., SettingsT], **values: Any) -> Settin
 def _settings(redis_url: str | None, prefix: str | None) -> Any:
     """The settings to reach the read model: REDIS_URL when given, else the `newsfeed up` running here."""
     from newsfeed_indexer.settings import IndexerSettings
+    from newsfeed_runtime.redis import redacted
 
     if redis_url is None and (running := find_running_up()) is not None:
         redis_url, prefix = running.redis_url, prefix or running.prefix
-        console.print(f"using the Redis of `newsfeed up` (pid {running.pid}) at {_without_password(redis_url)}")
+        console.print(f"using the Redis of `newsfeed up` (pid {running.pid}) at {redacted(redis_url)}")
     elif redis_url is None:
         console.print("no REDIS_URL given and no `newsfeed up` running in this folder: using the default Redis")
     given: dict[str, Any] = {k: v for k, v in (("redis_url", redis_url), ("prefix", prefix)) if v is not None}
     return settings_or_exit(IndexerSettings, **given)
 
 
-def _without_password(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    return f"{scheme}{sep}{credentials.partition(':')[0] + ':***@' if at else ''}{host}"
-
-
 def _run(redis_url: str | None, prefix: str | None, work: Callable[[Any, Any, Any], Awaitable[T]]) -> T:
     """Run `work(redis, keys, settings)` against the configured Redis; a Redis outage is one line and exit 2."""
     from newsfeed_readmodel.keys import Keys
-    from newsfeed_runtime.redis import connect, is_outage
+    from newsfeed_runtime.redis import connect, is_outage, redacted
 
     settings = _settings(redis_url, prefix)
 
@@ -82,7 +77,7 @@ def _run(redis_url: str | None, prefix: str | None, work: Callable[[Any, Any, An
     try:
         return asyncio.run(main())
     except Exception as exc:
-        where = _without_password(settings.redis_url)
+        where = redacted(settings.redis_url)
         if is_outage(exc):
             console.print(f"[red]Redis at {where} is unavailable:[/] {exc}")
         elif isinstance(exc, RedisError):  # a database that does not exist, an id Redis cannot read...

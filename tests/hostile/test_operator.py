@@ -174,3 +174,13 @@ def test_a_setting_that_cannot_be_used_stops_every_command_in_one_line(
     assert done.returncode == 2, done.stdout + done.stderr
     assert said in " ".join((done.stdout + done.stderr).split())
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_no_command_says_the_redis_password(tmp_path: Path) -> None:
+    # every message that names the Redis (the cluster question, the outage line) hides its password
+    from newsfeed.embedded import free_port
+
+    said = _newsfeed("stats", "--redis-url", f"redis://:Sup3rSecret@127.0.0.1:{free_port()}/0", cwd=tmp_path)
+    assert said.returncode == 2, said.stdout + said.stderr
+    assert "127.0.0.1" in said.stdout + said.stderr
+    assert "Sup3rSecret" not in said.stdout + said.stderr

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from newsfeed_runtime.redis import broker_seeds, seed_urls
+from newsfeed_runtime.redis import broker_seeds, redacted, seed_urls
 from newsfeed_runtime.settings import RedisSettings
 
 
@@ -48,3 +48,17 @@ def test_a_password_with_a_comma_stays_whole() -> None:
 def test_a_url_no_client_can_use_is_refused_with_a_reason(given: str, said: str) -> None:
     with pytest.raises(ValidationError, match=said):
         RedisSettings(redis_url=given)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:pw@127.0.0.1:7401/0", "redis://:***@127.0.0.1:7401/0"),
+        ("redis://user:pw@h:1", "redis://user:***@h:1"),
+        ("redis://u:se,cret@a:1,redis://u:other@b:2", "redis://u:***@a:1,redis://u:***@b:2"),
+        ("rediss://a:1,b:2", "rediss://a:1,b:2"),
+        ("unix:///run/redis.sock", "unix:///run/redis.sock"),
+    ],
+)
+def test_a_url_in_a_message_shows_no_password(url: str, shown: str) -> None:
+    assert redacted(url) == shown
