@@ -12,11 +12,27 @@ from redis.connection import parse_url
 
 from .redis import is_cluster, seed_url, seed_urls
 
-__all__ = ["DEFAULT_REDIS_URL", "PREFIX_PATTERN", "RedisSettings"]
+__all__ = ["DEFAULT_REDIS_URL", "PREFIX_PATTERN", "RedisSettings", "readable_redis_url"]
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PREFIX_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 """What a site's key and stream prefix may be."""
+
+
+def readable_redis_url(url: str) -> str:
+    """A URL redis-py can read (scheme, port, database), or one line at start instead of a
+    traceback later. Written out as every client reads it: the first address with its scheme
+    (`redis://` when it has none), the others (a cluster's nodes) as given, no empty ones."""
+    first, *others = seed_urls(url)
+    first = seed_url(first)
+    options = parse_url(first)  # type: ignore[no-untyped-call]  # a ValueError: "Port could not be cast..."
+    for seed in others:
+        parse_url(seed_url(seed))  # type: ignore[no-untyped-call]
+    if others and first.startswith("unix:"):
+        raise ValueError("a Redis Cluster's nodes are TCP addresses: a unix socket names one Redis")
+    if others and options.get("db", 0) != 0:
+        raise ValueError("a Redis Cluster has only database 0: leave the database out of REDIS_URL")
+    return ",".join([first, *others])
 
 
 class RedisSettings(BaseSettings):
@@ -35,19 +51,7 @@ class RedisSettings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _readable_url(cls, url: str) -> str:
-        """A URL redis-py can read (scheme, port, database), or one line at start instead of a
-        traceback later. Written out as every client reads it: the first address with its scheme
-        (`redis://` when it has none), the others (a cluster's nodes) as given, no empty ones."""
-        first, *others = seed_urls(url)
-        first = seed_url(first)
-        options = parse_url(first)  # type: ignore[no-untyped-call]  # a ValueError: "Port could not be cast..."
-        for seed in others:
-            parse_url(seed_url(seed))  # type: ignore[no-untyped-call]
-        if others and first.startswith("unix:"):
-            raise ValueError("a Redis Cluster's nodes are TCP addresses: a unix socket names one Redis")
-        if others and options.get("db", 0) != 0:
-            raise ValueError("a Redis Cluster has only database 0: leave the database out of REDIS_URL")
-        return ",".join([first, *others])
+        return readable_redis_url(url)
 
     def cluster(self) -> bool:
         """Whether to speak the cluster protocol: the setting, else what the Redis says."""

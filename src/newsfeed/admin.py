@@ -23,7 +23,7 @@ from .workspace import find_running_up
 __all__ = ["dead_app", "import_command", "migrate_keys_command", "reindex_command", "stats_command"]
 
 T = TypeVar("T")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # a message is one line, even when it is longer than a terminal
 dead_app = typer.Typer(help="Inspect and re-drive events in the dead-letter stream.", no_args_is_help=True)
 
 RedisUrl = Annotated[str | None, typer.Option("--redis-url", envvar="REDIS_URL")]
@@ -34,13 +34,24 @@ _STREAM_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")  # a dead letter's id, as Re
 SettingsT = TypeVar("SettingsT")
 
 
+def _setting_name(factory: Callable[..., Any], loc: tuple[int | str, ...]) -> str:
+    """The environment variable an operator sets (`NEWSFEED_SITE_URL`, `REDIS_READ_URL`), not the field's name."""
+    if not loc:
+        return "settings"
+    field = getattr(factory, "model_fields", {}).get(loc[0])
+    if field is None:  # already the alias, or not a field
+        return ".".join(str(part) for part in loc)
+    alias = field.validation_alias
+    return alias if isinstance(alias, str) else f"NEWSFEED_{str(loc[0]).upper()}"
+
+
 def settings_or_exit(factory: Callable[..., SettingsT], **values: Any) -> SettingsT:
     """Settings from flags and the environment, or one line per wrong setting and exit 2."""
     try:
         return factory(**values)
     except ValidationError as exc:
         for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"]) or "settings"
+            where = _setting_name(factory, error["loc"])
             message = str(error["msg"]).removeprefix("Value error, ")
             console.print(f"[red]refusing to start:[/] {where}: {message}")
         raise typer.Exit(2) from None

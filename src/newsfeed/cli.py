@@ -20,7 +20,7 @@ from .workspace import DEFAULT_DATA_DIR
 __all__ = ["app"]
 
 app = typer.Typer(help="newsfeed: CMS events in, News Feed and related articles out.", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # a message is one line, even when it is longer than a terminal
 app.add_typer(dead_app, name="dead")
 app.command("reindex")(reindex_command)
 app.command("import")(import_command)

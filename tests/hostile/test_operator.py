@@ -28,9 +28,14 @@ def _env() -> dict[str, str]:
     }
 
 
-def _newsfeed(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def _newsfeed(
+    *args: str, cwd: Path, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "newsfeed", *args]
-    return subprocess.run(command, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=timeout, check=False)
+    environment = {**_env(), **(env or {})}
+    return subprocess.run(
+        command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 @dataclass
@@ -132,7 +137,7 @@ def test_a_webhook_secret_that_cannot_be_one_stops_the_publisher_in_one_line(tmp
     args = ("publisher", "--port", str(free_port()), "--redis-url", "redis://127.0.0.1:1/0")
     done = _newsfeed(*args, "--webhook-secret", "whsec_not*base64!", cwd=tmp_path)
     assert done.returncode == 2
-    assert "webhook_secret: a whsec_ secret must be base64" in done.stderr
+    assert "NEWSFEED_WEBHOOK_SECRET: a whsec_ secret must be base64" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
 
 
@@ -146,7 +151,7 @@ def test_operator_commands_say_when_redis_is_unreachable(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (("stats", "--redis-url", "http://x"), "redis_url: Redis URL must specify one of the following"),
+        (("stats", "--redis-url", "http://x"), "REDIS_URL: Redis URL must specify one of the following"),
         (("dead", "replay", "garbage", "--redis-url", "redis://127.0.0.1:1/0"), "not dead-letter ids"),
     ],
 )
@@ -160,8 +165,8 @@ def test_operator_mistakes_are_one_line_not_a_traceback(tmp_path: Path, args: tu
 @pytest.mark.parametrize(
     ("setting", "value", "said"),
     [
-        ("--prefix", "bad prefix!", "prefix: String should match"),
-        ("--redis-url", "redis://127.0.0.1:nope/0", "redis_url: Port"),
+        ("--prefix", "bad prefix!", "NEWSFEED_PREFIX: String should match"),
+        ("--redis-url", "redis://127.0.0.1:nope/0", "REDIS_URL: Port"),
     ],
 )
 @pytest.mark.parametrize(
@@ -184,3 +189,23 @@ def test_no_command_says_the_redis_password(tmp_path: Path) -> None:
     assert said.returncode == 2, said.stdout + said.stderr
     assert "127.0.0.1" in said.stdout + said.stderr
     assert "Sup3rSecret" not in said.stdout + said.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "variable", "value", "said"),
+    [
+        ("api", "REDIS_READ_URL", "http://x", "REDIS_READ_URL: Redis URL must specify one of the following schemes"),
+        ("api", "NEWSFEED_SITE_URL", "not a url", "NEWSFEED_SITE_URL: the site's public address"),
+        ("api", "NEWSFEED_SITE_URL", "javascript:alert(1)", "NEWSFEED_SITE_URL: the site's public address"),
+        ("api", "NEWSFEED_SITE_LANGUAGE", "<b>", "NEWSFEED_SITE_LANGUAGE: String should match"),
+        ("indexer", "NEWSFEED_CONSUMER", "", "NEWSFEED_CONSUMER: String should have at least 1 character"),
+    ],
+)
+def test_a_wrong_setting_is_one_line_naming_its_variable(
+    tmp_path: Path, command: str, variable: str, value: str, said: str
+) -> None:
+    done = _newsfeed(command, "--port", "0", cwd=tmp_path, env={variable: value})
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = (done.stdout + done.stderr).splitlines()
+    assert any(said in line for line in lines), lines  # on one line, however narrow the terminal
+    assert "Traceback" not in done.stdout + done.stderr

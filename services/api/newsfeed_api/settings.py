@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from urllib.parse import urlsplit
 
-from newsfeed_runtime.settings import RedisSettings
+from pydantic import Field, field_validator
+
+from newsfeed_runtime.settings import RedisSettings, readable_redis_url
 
 __all__ = ["ApiSettings"]
 
@@ -19,9 +21,28 @@ class ApiSettings(RedisSettings):
     site_url: str | None = Field(
         default=None, description="The public base URL (feeds need absolute links); default: the request's."
     )
-    site_language: str = Field(default="en", description="The language of the pages and feeds.")
+    site_language: str = Field(
+        default="en", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", description="The language of the pages and feeds."
+    )
     cache_max_age_s: int = Field(default=30, ge=0, description="Cache-Control max-age of pages and JSON.")
     cache_s_maxage_s: int = Field(default=600, ge=0, description="How long a CDN may keep them (purged on change).")
     cache_stale_while_revalidate_s: int = Field(default=60, ge=0)
     cache_stale_if_error_s: int = Field(default=86_400, ge=0)
     feed_items: int = Field(default=20, ge=1, le=100, description="Items in /rss.xml, /atom.xml, /feed.json.")
+
+    @field_validator("redis_read_url")
+    @classmethod
+    def _readable_read_url(cls, url: str | None) -> str | None:
+        return None if url is None else readable_redis_url(url)
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_url(cls, url: str | None) -> str | None:
+        """An absolute http(s) address with a host, nothing after its path: every link in the
+        feeds starts with it, so a typo is one line at start, not broken links in every reader."""
+        if url is None or not url.strip():
+            return None
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError("the site's public address, such as https://news.example.com (http or https, no query)")
+        return url.strip().rstrip("/")

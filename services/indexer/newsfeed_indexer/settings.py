@@ -25,7 +25,7 @@ def default_consumer_name() -> str:
 
 
 class IndexerSettings(RedisSettings):
-    consumer: str = Field(default_factory=default_consumer_name)
+    consumer: str = Field(default_factory=default_consumer_name, min_length=1, max_length=200)
     batch_size: int = Field(default=200, ge=1, le=10_000, description="XREADGROUP COUNT (max_records).")
     block_ms: int = Field(default=100, ge=1, description="How long one XREADGROUP waits for new entries.")
     claim_idle_ms: int = Field(
