@@ -9,6 +9,7 @@ only what a reader can be shown (`text.readable`).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -77,8 +78,22 @@ def as_utc_when_naive(moment: datetime) -> datetime:
     return moment
 
 
+_A_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?")
+
+
+def _written_out(value: Any) -> Any:
+    """A time is text: a bare number would be read as seconds or milliseconds after 1970 as
+    pydantic guesses, so a CMS sending epoch seconds for an old date would see another date."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _A_NUMBER.fullmatch(value.strip())):
+        raise PydanticCustomError(
+            "datetime_type", "must be an RFC 3339 date-time such as 2026-12-01T09:00:00Z, not a number", {}
+        )
+    return value
+
+
 Moment = Annotated[
     datetime,
+    BeforeValidator(_written_out),
     AfterValidator(as_utc_when_naive),
     Field(description="RFC 3339 date-time; without an offset it is read as UTC."),
 ]
