@@ -115,6 +115,9 @@ _caption = nh3.Cleaner(
 )
 
 _TAG = re.compile(r"<[^>]*>")
+_EMBED_LINK_TEXT = "View the embedded media on "
+_EMBED_LINK = re.compile(r"<p><a [^>]*>" + _EMBED_LINK_TEXT + r"[^<]*</a></p>")
+"""The link `_embeds_as_links` puts in a frame's place, as the sanitiser writes it out."""
 _IMAGE = re.compile(r"<img\b")
 
 
@@ -165,7 +168,7 @@ def _embed_link(source: re.Match[str] | None) -> str | None:
         return None
     if not host:
         return None
-    return f'<p><a href="{html_lib.escape(url)}">View the embedded media on {html_lib.escape(host)}</a></p>'
+    return f'<p><a href="{html_lib.escape(url)}">{_EMBED_LINK_TEXT}{html_lib.escape(host)}</a></p>'
 
 
 def sanitize_caption(caption: str) -> str:
@@ -173,7 +176,12 @@ def sanitize_caption(caption: str) -> str:
 
 
 def text_of(sanitized: str) -> str:
-    """The visible text of sanitised HTML, entities decoded, white space folded."""
+    """The visible text of sanitised HTML, entities decoded, white space folded. The links left
+    in place of embedded frames are not the article's words: every article opening with a video
+    would share "view embedded media www youtube com" (a related link between unrelated stories,
+    and an excerpt that starts with it)."""
+    if _EMBED_LINK_TEXT in sanitized:
+        sanitized = _EMBED_LINK.sub(" ", sanitized)
     return " ".join(html_lib.unescape(_TAG.sub(" ", sanitized)).split())
 
 

@@ -129,3 +129,24 @@ async def test_many_distinct_language_tags_are_applied_and_related_within_each(s
     await system.caught_up(timeout=60)
     assert await related_ids(system, "pair-1") == ["pair-2"]
     assert await related_ids(system, "alone-qaa") == []
+
+
+async def test_two_stories_opening_with_a_video_are_not_related_by_it(system: System) -> None:
+    # The link left in place of the frame ("View the embedded media on www.youtube.com") is not
+    # the article's words: neither a reason to relate two stories nor the start of an excerpt.
+    def with_video(article_id: str, title: str, text: str, minutes: int) -> dict[str, Any]:
+        frame = (
+            '<figure class="kg-card kg-embed-card"><iframe src="https://www.youtube.com/embed/abc?feature=oembed">'
+            "</iframe></figure>"
+        )
+        return published(article_id, title=title, html=f"{frame}<p>{text}</p>", minutes=minutes)
+
+    await publish_all(
+        system,
+        with_video("final", "Goalkeeper saves three penalties in cup final", FOOTBALL, 0),
+        with_video("soup", "Tomato soup for winter", COOKING, 1),
+    )
+    assert await related_ids(system, "soup") == []
+    card = (await system.http.get("/v1/articles/soup")).json()
+    assert card["excerpt"].startswith("A slow roasted tomato soup")
+    assert "youtube.com/embed/abc" in card["html"]  # the reader keeps the link

@@ -43,14 +43,15 @@ __all__ = [
 ]
 
 _TF_CAP = 1024
-FEATURES_VERSION = 5
+FEATURES_VERSION = 6
 """The version of the code below: it enters the fingerprint, so a deployment whose stored
 features were computed differently recomputes them all (2: the embedding reads words; 3: each
 language's own common direction is projected out of its embeddings, synonym codes read
 their language's table, Chinese and Japanese are read as pairs of characters; 4: text is
 normalised, and words looked up, as the word tables spell them, a word keeps its combining
 marks, and a language the model reads letter by letter has no embedding; 5: at most 30
-combining marks in a row, and an `html` that shows no text is read as the article's `text`)."""
+combining marks in a row, and an `html` that shows no text is read as the article's `text`; 6: the
+links left in place of embedded frames are not read as the article's words)."""
 
 Input = tuple[str, str, list[str], str, datetime | None]
 """(title, text, tag slugs, language key, published_at): all that features depend on."""
