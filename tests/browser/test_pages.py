@@ -185,6 +185,67 @@ async def test_live_inserts_keep_the_feed_order_and_follow_every_change(browser:
     await page.context.close()
 
 
+async def test_a_correction_that_moves_a_card_shows_it_corrected_where_it_now_belongs(
+    browser: Browser, system: System
+) -> None:
+    order = await _publish_samples(system)
+    page = await _page(browser, system, DESKTOP)
+    await page.goto("/")
+    await page.wait_for_load_state("networkidle")
+    cards = page.locator("ol.feed li.card")
+    target = order[3]
+    # a new date (now the newest) and a new headline in one edit: the feed says "moved"
+    await system.publish(updated(target, revision=10**12, minutes=60 * 24 * 500, title="CORRECTED: moved and retitled"))
+
+    async def first_card() -> tuple[str | None, str]:
+        return await cards.first.get_attribute("data-id"), await cards.first.locator(".card-title").inner_text()
+
+    assert await eventually(first_card, until=lambda got: got[0] == target, timeout=10) == (
+        target,
+        "CORRECTED: moved and retitled",
+    )
+    assert [await card.get_attribute("data-id") for card in await cards.all()] == await system.feed_ids()
+    await page.context.close()
+
+
+async def test_new_articles_announced_on_a_later_page_lead_to_the_first(browser: Browser, system: System) -> None:
+    order = await _publish_samples(system)
+    later = (await system.http.get("/v1/feed", params={"limit": 3})).json()["next_cursor"]
+    page = await _page(browser, system, PHONE)
+    await page.goto(f"/?cursor={later}")
+    await page.wait_for_load_state("networkidle")
+    assert await page.locator("ol.feed li.card").first.get_attribute("data-id") == order[3]
+    await system.publish(published("breaking", minutes=60 * 24 * 500, title="Breaking: talks resume"))
+    button = page.locator(".live-button")
+    await button.wait_for(state="visible", timeout=10_000)
+    async with page.expect_navigation():
+        await button.click()
+    assert "cursor" not in page.url
+    assert await page.locator("ol.feed li.card").first.get_attribute("data-id") == "breaking"
+    await page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("hours_before", "shown"),
+    [(20, "20 hours ago"), (25, "yesterday"), (43, "2 days ago"), (24 * 6, "6 days ago")],
+)
+async def test_a_cards_age_counts_the_readers_calendar_days(
+    browser: Browser, system: System, hours_before: int, shown: str
+) -> None:
+    # read at 01:00 (UTC, the reader's zone): 25 hours before is yesterday at midnight, 43 hours
+    # before is the morning of the day before yesterday, which said "yesterday" when days were 24 hours
+    now = datetime(2026, 12, 8, 1, 0, tzinfo=UTC)
+    minutes = int((now - BASE_TIME).total_seconds() // 60) - hours_before * 60
+    await system.publish(published("dated", minutes=minutes))
+    await system.caught_up()
+    context = await browser.new_context(viewport=PHONE, base_url=str(system.http.base_url), timezone_id="UTC")
+    page = await context.new_page()
+    await page.clock.set_fixed_time(now)
+    await page.goto("/")
+    assert await page.locator('li[data-id="dated"] time').inner_text() == shown
+    await context.close()
+
+
 async def test_a_page_that_missed_changes_offers_a_reload(browser: Browser, system: System) -> None:
     """The server's side (when it sends `feed.reload`) is tested in tests/system; here the page's."""
     await _publish_samples(system)

@@ -5,14 +5,23 @@
 (function () {
   "use strict";
 
+  // Calendar days between two moments in the reader's own time zone (Saturday 23:00 to Monday
+  // 01:00 is two days, though only 26 hours apart): "yesterday" is the day before today, here.
+  function daysBetween(then, now) {
+    var day = function (d) { return Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()); };
+    return Math.round((day(now) - day(then)) / 86400000);
+  }
+
   function relative(iso) {
-    var seconds = (Date.now() - Date.parse(iso)) / 1000;
+    var then = new Date(Date.parse(iso)), now = new Date();
+    var seconds = (now - then) / 1000;
     if (!isFinite(seconds) || seconds < -60) return null; // dated ahead (a clock a minute off aside): its date
     if (seconds < 60) return "just now";
     if (seconds < 3600) return Math.floor(seconds / 60) + " min ago";
     if (seconds < 86400) { var h = Math.floor(seconds / 3600); return h + (h === 1 ? " hour ago" : " hours ago"); }
-    if (seconds < 172800) return "yesterday";
-    if (seconds < 604800) return Math.floor(seconds / 86400) + " days ago";
+    var days = daysBetween(then, now);
+    if (days <= 1) return "yesterday";
+    if (days < 7) return days + " days ago";
     return null; // older: the server's date ("17 Feb 2025") stays
   }
 
@@ -114,15 +123,27 @@
         if (!byId(feed, id) && pending.indexOf(id) < 0) pending.push(id);
       });
       announce();
-      // a card shown here changed in place (a corrected headline): show it as it is now
-      var changed = (change.updated || []).filter(function (id) { return byId(feed, id); });
-      if (changed.length) {
+      // a card shown here changed (a corrected headline) or moved (a corrected date, often with a
+      // corrected headline): show it as it is now, where the feed has it now
+      var shown = function (id) { return byId(feed, id); };
+      var changed = (change.updated || []).filter(shown), moved = (change.moved || []).filter(shown);
+      if (changed.length || moved.length) {
         freshCards(bar, 100).then(function (cards) {
-          cards.forEach(function (card) {
-            var old = byId(feed, card.getAttribute("data-id"));
-            if (!old || changed.indexOf(card.getAttribute("data-id")) < 0) return;
+          cards.forEach(function (card, index) {
+            var id = card.getAttribute("data-id"), old = byId(feed, id);
+            if (!old || (changed.indexOf(id) < 0 && moved.indexOf(id) < 0)) return;
             card.className = old.className;
-            old.parentNode.replaceChild(card, old);
+            if (moved.indexOf(id) < 0) { old.parentNode.replaceChild(card, old); return; }
+            old.parentNode.removeChild(old);
+            var place = placeOf(feed, cards, index);
+            if (place !== undefined) feed.insertBefore(card, place); // else further down: "Show more"
+          });
+          // a moved card the first 100 no longer hold went further down than a page of up to 100 shows
+          var many = feed.querySelectorAll("li.card").length > 100;
+          moved.forEach(function (id) {
+            var gone = !cards.some(function (card) { return card.getAttribute("data-id") === id; });
+            var old = byId(feed, id);
+            if (gone && old && !many) old.parentNode.removeChild(old);
           });
           refreshTimes(feed);
         }).catch(function () {});
@@ -136,6 +157,13 @@
     });
     button.addEventListener("click", function () {
       if (stale) { location.reload(); return; }
+      var here = new URL(location.href);
+      if (here.searchParams.has("cursor")) {
+        // a later page ("Show more" without script): the new articles are on the first page
+        here.searchParams.delete("cursor");
+        location.href = here.toString();
+        return;
+      }
       var wanted = pending.slice();
       freshCards(bar, wanted.length).then(function (cards) {
         var inserted = [];
