@@ -222,10 +222,11 @@ def _plain(text: str | None) -> str:
 
 
 def servable(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with its HTML and caption sanitised, if it was stored before sanitising existed."""
+    """`document` as a reader may be served it: its HTML and caption sanitised (if it was stored
+    before sanitising existed) and without `html_sanitized`, a mark for the read model only."""
+    served = {key: value for key, value in document.items() if key != "html_sanitized"}
     if document.get("html_sanitized") == SANITIZED:
-        return document
-    served = dict(document)
+        return served
     if isinstance(served.get("html"), str):
         served["html"] = sanitize_body(served["html"])
     image = served.get("feature_image")

@@ -540,3 +540,17 @@ async def test_a_static_files_304_keeps_its_year_long_policy(system: System) -> 
     again = await system.http.get("/static/site.css", headers={"if-none-match": first.headers["etag"]})
     assert again.status_code == 304
     assert again.headers["cache-control"] == first.headers["cache-control"]  # not the default no-store
+
+
+async def test_an_articles_answer_holds_only_what_its_schema_documents(system: System) -> None:
+    from newsfeed_api.answers import ArticleAnswer, Card
+
+    full = published("doc", html="<p>Body</p>", excerpt="Short", feature_image={"url": "https://x.example/a.jpg"})
+    assert (await system.publish(full)).status_code == 202
+    await system.caught_up()
+    article = (await system.http.get("/v1/articles/doc")).json()
+    assert set(article) <= set(ArticleAnswer.model_json_schema()["properties"]), set(article) - set(
+        ArticleAnswer.model_json_schema()["properties"]
+    )
+    card = (await system.http.get("/v1/feed")).json()["items"][0]
+    assert set(card) <= set(Card.model_json_schema()["properties"])

@@ -73,6 +73,8 @@ class ArticleAnswer(Card):
     html: str | None = Field(default=None, description="Sanitised HTML of the body.")
     text: str | None = None
     revision: int
+    updated_at: str | None = Field(default=None, description="As the CMS sent it, with its offset (RFC 3339).")
+    language: str | None = Field(default=None, description="As the CMS sent it (BCP 47); absent: the site's default.")
     related: list[RelatedCard]
 
 

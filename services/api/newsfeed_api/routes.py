@@ -16,6 +16,7 @@ from fastapi import APIRouter, Header, Query, Request
 from sse_starlette import EventSourceResponse
 from starlette.responses import Response
 
+from newsfeed_readmodel.content import servable
 from newsfeed_readmodel.errors import ArticleNotFound
 from newsfeed_readmodel.feed import ALL, MAX_CURSOR_CHARS, author_feed, tag_feed
 from newsfeed_readmodel.reader import FeedPage, ReadModelReader
@@ -161,4 +162,4 @@ async def _live(reader: ReadModelReader, article_id: str) -> dict[str, Any]:
     document = await reader.article(article_id)
     if document is None:
         raise ArticleNotFound(article_id)
-    return document
+    return servable(document)
