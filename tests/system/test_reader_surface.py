@@ -523,7 +523,14 @@ async def test_feeds_built_from_the_host_vary_by_host(system: System, path: str)
 async def test_an_error_chosen_by_accept_says_so(system: System) -> None:
     # a page address answers a browser with the site's error page and a script with JSON: a
     # cache in between must know the answer depends on Accept
-    for path in ("/no/such/page", "/?cursor=damaged", "/tag/x?cursor=" + "z" * 5000):
+    both = "?tag=x&author=y"  # one feed at a time
+    for path in (
+        "/no/such/page",
+        "/?cursor=damaged",
+        "/tag/x?cursor=" + "z" * 5000,
+        "/rss.xml" + both,
+        "/feed.json" + both,
+    ):
         browser = await system.http.get(path, headers={"accept": "text/html"})
         script = await system.http.get(path, headers={"accept": "application/json"})
         assert browser.headers["content-type"].startswith("text/html"), path

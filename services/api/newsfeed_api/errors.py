@@ -82,6 +82,12 @@ def install_read_error_handlers(app: FastAPI, error_page: ErrorPage) -> None:
         answer: Response = await json_answer(request, exc)  # type: ignore[misc]
         return _by_accept(request, answer)
 
+    @app.exception_handler(ConflictingFilters)
+    async def _conflicting_filters(request: Request, exc: ConflictingFilters) -> Response:
+        if wants_a_page(request):  # /rss.xml?tag=..&author=.. followed from a page
+            return _by_accept(request, error_page(exc.status))
+        return _by_accept(request, JSON(exc.body(), status_code=exc.status))
+
     @app.exception_handler(HTTPException)
     async def _no_such_page(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404 and wants_a_page(request):
