@@ -121,9 +121,13 @@ async def test_a_broken_ndjson_line_is_refused_on_its_own(system: System) -> Non
     results = response.json()["results"]
     assert [r["status"] for r in results] == [422, 422, 202]
     assert "line 3 is not valid JSON" in results[1]["errors"][0]["msg"]
+    # every item says its line, so a CMS finds the one an error is about (not only a JSON error)
+    assert [(r["index"], r["line"]) for r in results] == [(0, 1), (1, 3), (2, 4)]
     undecodable = await system.http.post(
         "/v1/events/batch", content=b"\xff\xfe{}\n" + good, headers={"content-type": "application/x-ndjson"}
     )
     assert undecodable.json()["results"][0]["errors"][0]["msg"] == "line 1 is not valid JSON: it is not UTF-8 text"
     assert {tuple(e["loc"]) for e in results[0]["errors"]} >= {("type",), ("id",)}
     assert await _stream_length(system) == 1
+    array = await system.http.post("/v1/events/batch", json=[published("arrayed")])
+    assert "line" not in array.json()["results"][0]  # a JSON array's items have an index only

@@ -40,6 +40,9 @@ class ValidationProblem(Problem):
 
 class BatchItem(BaseModel):
     index: int
+    line: int | None = Field(
+        default=None, description="NDJSON: the item's line in the body (blank lines are no items)."
+    )
     status: int = Field(
         description="202 appended, 200 duplicate, 409 id accepted before for another event, 413 too large, 422 invalid."
     )

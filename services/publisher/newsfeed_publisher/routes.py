@@ -73,14 +73,15 @@ def build_router(settings: PublisherSettings, event_log: Callable[[], EventLog])
     )
     async def post_batch(request: Request) -> JSON:
         media_type, body = await receive(request, Scheme.STANDARD, BATCH_TYPES, settings.max_batch_bytes)
-        checked = await run_by_size(len(body), check_batch, body, media_type, limits, settings.max_batch_items)
+        checked, lines = await run_by_size(len(body), check_batch, body, media_type, limits, settings.max_batch_items)
         appended = iter(await event_log().append_many([c for c in checked if not isinstance(c, Refused)]))
         results: list[dict[str, Any]] = []
         for index, outcome in enumerate(checked):
             if isinstance(outcome, Refused):
-                results.append({"index": index, "status": outcome.status, "errors": outcome.errors})
-                continue
-            results.append(_item_result(index, next(appended)))
+                result = {"index": index, "status": outcome.status, "errors": outcome.errors}
+            else:
+                result = _item_result(index, next(appended))
+            results.append(result if lines is None else {**result, "line": lines[index]})
         summary = _summarize(results)
         EVENTS_ACCEPTED.inc(summary["accepted"])
         EVENTS_DUPLICATE.inc(summary["duplicate"])

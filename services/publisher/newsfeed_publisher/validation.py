@@ -63,24 +63,28 @@ def check_item(item: Any, limits: Limits) -> ArticleEvent | Refused:
         return Refused(422, exc.errors)
 
 
-def check_batch(body: bytes, media_type: str, limits: Limits, max_items: int) -> list[ArticleEvent | Refused]:
-    """Every item of a batch body: its event, or why it is refused."""
-    return [check_item(item, limits) for item in split_batch(body, media_type, limits, max_items)]
+def check_batch(
+    body: bytes, media_type: str, limits: Limits, max_items: int
+) -> tuple[list[ArticleEvent | Refused], list[int] | None]:
+    """Every item of a batch body: its event, or why it is refused; and each item's line in an NDJSON body."""
+    items, lines = split_batch(body, media_type, limits, max_items)
+    return [check_item(item, limits) for item in items], lines
 
 
-def split_batch(body: bytes, media_type: str, limits: Limits, max_items: int) -> list[Any]:
+def split_batch(body: bytes, media_type: str, limits: Limits, max_items: int) -> tuple[list[Any], list[int] | None]:
     """The items of a JSON array or NDJSON body, decoded; an item that is too large or not
-    JSON becomes a `Refused` in its place, so the others still go through."""
+    JSON becomes a `Refused` in its place, so the others still go through. For NDJSON, also
+    the line each item is on (blank lines are no items, so an item's index is not its line)."""
     body = body.removeprefix(BOM)
     if media_type not in ("application/x-ndjson", "application/jsonl") and body.lstrip()[:1] == b"[":
         items = decode_json(body)
         if not isinstance(items, list):
             raise InvalidEvents([{"loc": [], "msg": "expected a JSON array of envelopes", "type": "list_type"}])
         _count(items, max_items)
-        return [_sized(item, limits) for item in items]
+        return [_sized(item, limits) for item in items], None
     lines = [(number, line) for number, line in enumerate(body.splitlines(), start=1) if line.strip()]
     _count(lines, max_items)
-    return [_line(number, line, limits) for number, line in lines]
+    return [_line(number, line, limits) for number, line in lines], [number for number, _ in lines]
 
 
 def _count(items: list[Any], max_items: int) -> None:
