@@ -246,6 +246,33 @@ async def test_a_cards_age_counts_the_readers_calendar_days(
     await context.close()
 
 
+async def test_a_page_refused_its_live_stream_opens_it_again(browser: Browser, system: System) -> None:
+    # A 503 (Redis away) makes the browser give up on a stream for good; the page tries again.
+    await _publish_samples(system)
+    page = await _page(browser, system, PHONE)
+    asked: list[str] = []
+
+    async def refuse_the_first(route: Any) -> None:
+        asked.append(route.request.url)
+        if len(asked) == 1:
+            await route.fulfill(status=503, headers={"retry-after": "2"}, body="unavailable")
+        else:
+            await route.continue_()
+
+    await page.route("**/v1/feed/events*", refuse_the_first)
+    await page.goto("/")
+    await eventually(lambda: _length(asked), until=lambda count: count >= 2, timeout=15)
+    await system.publish(published("after-outage", minutes=60 * 24 * 500, title="After the outage"))
+    button = page.locator(".live-button")
+    await button.wait_for(state="visible", timeout=10_000)
+    assert await button.inner_text() == "1 new article"
+    await page.context.close()
+
+
+async def _length(items: list[str]) -> int:
+    return len(items)
+
+
 async def test_a_page_that_missed_changes_offers_a_reload(browser: Browser, system: System) -> None:
     """The server's side (when it sends `feed.reload`) is tested in tests/system; here the page's."""
     await _publish_samples(system)

@@ -312,9 +312,11 @@ async def _event_stream(
             current[name] = value.strip()
 
 
-async def _events(system: System, headers: dict[str, str], wanted: int) -> list[dict[str, Any]]:
+async def _events(
+    system: System, headers: dict[str, str], wanted: int, path: str = "/v1/feed/events"
+) -> list[dict[str, Any]]:
     events: list[dict[str, Any]] = []
-    stream = _event_stream(system, headers)
+    stream = _event_stream(system, headers, path)
     async for event in stream:
         events.append(event)
         if len(events) == wanted:
@@ -339,6 +341,10 @@ async def test_live_changes_stream_and_resume_with_last_event_id(system: System)
     resumed = await asyncio.wait_for(_events(system, {"last-event-id": events[0]["id"]}, 2), 15)
     assert [orjson.loads(e["data"])["article_id"] for e in resumed] == ["a1", "live-2"]
     assert resumed[0]["id"] == events[1]["id"]
+    # a page opening a stream anew (after a 503) says where it was in the address instead
+    path = f"/v1/feed/events?last_event_id={events[0]['id']}"
+    again = await asyncio.wait_for(_events(system, {}, 2, path=path), 15)
+    assert [e["id"] for e in again] == [e["id"] for e in resumed]
 
 
 async def test_a_client_that_reconnects_before_any_change_still_gets_what_it_missed(system: System) -> None:

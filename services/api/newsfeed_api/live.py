@@ -13,8 +13,10 @@ replayed (its id is not in the window: more than `_CATCH_UP` changes came since,
 an id this stream sent), it gets one `feed.reload` instead: the page it shows is out of date
 and should be loaded again; so does every client when the stream went back (made anew with
 older ids: the hub then follows it again from its newest entry). A client too slow to keep up
-is disconnected (its browser reconnects and catches up). `watch` yields the frames to send, in
-`sse-starlette`'s wire format.
+is disconnected (its browser reconnects and catches up). When Redis cannot be reached, every
+open stream ends and `open` refuses new ones (503) until the hub reads again: a page is not
+left on a stream that carries nothing. `watch` yields the frames to send, in `sse-starlette`'s
+wire format.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from redis import exceptions as redis_errors
 from redis.asyncio import Redis
 from sse_starlette import ServerSentEvent
 
 from newsfeed_runtime.loops import BackgroundLoop
+from newsfeed_runtime.redis import is_outage
 from newsfeed_schemas.streams import decode_fields
 
 __all__ = ["CHANGED", "POSITION", "RELOAD", "FeedChangesHub", "LiveChange", "frame"]
@@ -42,6 +46,7 @@ _QUEUE = 1_000
 _CATCH_UP = 1_000
 _STARTED_OVER = object()  # queued to every watcher when the stream went back (`_start_over_if_rewound`)
 _FEEDS_KEPT = 1_024  # feeds whose frames the window keeps up (the most recently resumed)
+_RETRY_S = 1.0  # how long the hub waits before reading again after Redis could not be reached
 CHANGED = "feed.changed"
 RELOAD = "feed.reload"
 POSITION = ""
@@ -176,6 +181,7 @@ class FeedChangesHub:
         self._window = _Window()
         self._starting = asyncio.Lock()
         self._loop = BackgroundLoop("feed-changes hub", log)
+        self._unavailable: str | None = None  # why the last read failed, while Redis is away
 
     async def stop(self) -> None:
         await self._loop.stop(self.block_ms / 1000 + 1)
@@ -190,7 +196,30 @@ class FeedChangesHub:
             self._window.add(entry_id.decode(), _decoded(fields))
         return self._window.newest or "0-0"
 
+    async def open(self) -> None:
+        """Be ready to watch, or raise a Redis outage (the route answers 503) while Redis is away."""
+        await self._follow()
+        if self._unavailable is not None:
+            raise redis_errors.ConnectionError(f"the feed's changes cannot be read now: {self._unavailable}")
+
     async def _round(self) -> None:
+        try:
+            await self._read()
+        except Exception as exc:
+            if is_outage(exc):
+                self._end_every_stream(str(exc))
+                await self._loop.pause(_RETRY_S)
+            raise
+        self._unavailable = None
+
+    def _end_every_stream(self, why: str) -> None:
+        """Redis is away: end every open stream, so no page waits on one that carries nothing."""
+        self._unavailable = why
+        for watcher in list(self._watchers):
+            self._watchers.discard(watcher)
+            watcher.queue.put_nowait(None)
+
+    async def _read(self) -> None:
         assert self._last_id is not None  # set by `_follow` before the loop starts
         reply: Any = await self.redis.xread({self.stream: self._last_id}, count=500, block=self.block_ms)
         if not reply:
@@ -233,8 +262,8 @@ class FeedChangesHub:
 
     async def watch(self, feed: str, last_event_id: str | None) -> AsyncIterator[bytes]:
         """The frames of `feed`'s changes after `last_event_id` (None: from now on), until the
-        client goes."""
-        await self._follow()
+        client goes or Redis cannot be reached."""
+        await self.open()
         watcher = _Watcher(feed)
         self._watchers.add(watcher)
         try:

@@ -104,8 +104,14 @@ def build_read_router(reader: ReadModelReader, policy: CachePolicy, hub: FeedCha
         tag: Annotated[str | None, Query(max_length=200)] = None,
         author: Annotated[str | None, Query(max_length=200)] = None,
         last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+        resume: Annotated[
+            str | None,
+            Query(max_length=40, alias="last_event_id", description="As `Last-Event-ID`, for a page that opens anew"),
+        ] = None,
     ) -> EventSourceResponse:
         feed = feed_name(tag, author)
+        last_event_id = last_event_id or resume
+        await hub.open()  # Redis away: 503 now, not a stream that carries nothing
 
         async def events() -> AsyncIterator[bytes]:
             try:

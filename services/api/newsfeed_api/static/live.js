@@ -110,9 +110,27 @@
       button.hidden = pending.length === 0;
     }
 
-    var source = new EventSource(bar.getAttribute("data-live"));
-    source.addEventListener("feed.changed", function (message) {
+    var lastId = null, delay = 2000;
+    // The browser reconnects by itself when a stream ends; when the server refuses it (503 while
+    // Redis is away) the browser gives up, so the page opens a stream again, from the last change
+    // it saw, waiting longer each time (up to a minute).
+    function open() {
+      var url = new URL(bar.getAttribute("data-live"), location.href);
+      if (lastId) url.searchParams.set("last_event_id", lastId);
+      var source = new EventSource(url.toString());
+      source.addEventListener("open", function () { delay = 2000; });
+      source.addEventListener("error", function () {
+        if (source.readyState !== EventSource.CLOSED) return;
+        setTimeout(open, delay);
+        delay = Math.min(delay * 2, 60000);
+      });
+      source.addEventListener("feed.changed", changed);
+      source.addEventListener("feed.reload", reload);
+    }
+
+    function changed(message) {
       var change;
+      if (message.lastEventId) lastId = message.lastEventId;
       try { change = JSON.parse(message.data); } catch (e) { return; }
       (change.removed || []).forEach(function (id) {
         var card = byId(feed, id);
@@ -148,13 +166,16 @@
           refreshTimes(feed);
         }).catch(function () {});
       }
-    });
-    source.addEventListener("feed.reload", function () {
+    }
+
+    function reload() {
       // changes were missed that cannot be replayed: only a fresh page shows the feed as it is
       stale = true;
       button.textContent = "Newer articles: reload";
       button.hidden = false;
-    });
+    }
+
+    open();
     button.addEventListener("click", function () {
       if (stale) { location.reload(); return; }
       var here = new URL(location.href);
