@@ -37,10 +37,10 @@ __all__ = [
     "text_of",
 ]
 
-SANITIZED = 3
+SANITIZED = 4
 """Version of the allow-list; a stored document carries it as `html_sanitized` (2: `srcset` URLs
 are checked like every other URL; 3: so are `cite` URLs, read as a browser reads a URL, tabs and
-line breaks left out)."""
+line breaks left out; 4: a class is kept only when it is the body's own, `_CLASS_PREFIXES`)."""
 
 _BODY_TAGS = nh3.ALLOWED_TAGS - {"area", "map", "nav", "center", "acronym", "strike", "tt"} | {
     "audio",
@@ -83,10 +83,23 @@ def _url_allowed(url: str) -> bool:
     return scheme is None or scheme.group(1).lower() in _SCHEMES
 
 
+_CLASS_PREFIXES = ("kg-", "language-", "wp-")
+"""The classes a body keeps: Ghost's cards (`kg-`, which the site's stylesheet lays out), a code
+block's language, WordPress's blocks. Any other would borrow the site's own (`skip` hides a
+paragraph off-screen, `live-bar` or `more` dress it as the page's controls)."""
+
+
+def _content_classes(value: str) -> str | None:
+    kept = [name for name in value.split() if name.startswith(_CLASS_PREFIXES)]
+    return " ".join(kept) or None
+
+
 def _urls_allowed(element: str, attribute: str, value: str) -> str | None:
     """Attributes holding URLs the sanitiser does not check: `srcset` (a list of candidates) and
     `cite`. Keep one only when every URL is relative or of an allowed scheme (no
-    `javascript:` image or quotation source)."""
+    `javascript:` image or quotation source). And `class`: only the body's own (`_CLASS_PREFIXES`)."""
+    if attribute == "class":
+        return _content_classes(value)
     if attribute not in _URL_ATTRIBUTES:
         return value
     if attribute == "srcset" and value.count(",") >= _MAX_CANDIDATES:

@@ -104,3 +104,17 @@ def test_an_embedded_frame_leaves_a_link_to_what_it_showed() -> None:
     frames = ('<iframe src="javascript:alert(1)"></iframe>', "<IFRAME SRC='http://[::1'></IFRAME>", "<iframe></iframe>")
     for frame in frames:
         assert sanitize_body("İstanbul" + frame + "<p>after</p>") == "İstanbul<p>after</p>"
+
+
+def test_a_body_keeps_only_its_own_classes() -> None:
+    # the site's own class names would hide a paragraph (`skip`) or dress it as the page's controls
+    body = (
+        '<p class="skip">hidden</p><div class="live-bar more">fake controls</div>'
+        '<figure class="kg-card kg-image-card card"><img src="/a.jpg"></figure>'
+        '<pre><code class="language-python">x = 1</code></pre><p class="wp-block-paragraph">wp</p>'
+    )
+    assert sanitize_body(body) == (
+        "<p>hidden</p><div>fake controls</div>"
+        '<figure class="kg-card kg-image-card"><img src="/a.jpg"></figure>'
+        '<pre><code class="language-python">x = 1</code></pre><p class="wp-block-paragraph">wp</p>'
+    )
