@@ -108,6 +108,37 @@ async def test_the_article_shows_related_cards_and_the_author_card(browser: Brow
         await page.context.close()
 
 
+async def test_pages_load_without_a_console_error_or_a_failed_request(browser: Browser, system: System) -> None:
+    await _publish_samples(system)
+    page = await _page(browser, system, PHONE)
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("response", lambda response: problems.append(response.url) if response.status >= 400 else None)
+    for path in ("/", "/articles/lavrov-rules-out-territorial-concessions", "/tag/ukraine"):
+        await page.goto(path)
+        await page.wait_for_load_state("networkidle")
+    assert problems == []  # a favicon 404 was one on every page
+    await page.context.close()
+
+
+async def test_a_right_to_left_article_reads_right_to_left(browser: Browser, system: System) -> None:
+    # A Hebrew headline that opens with a Latin word is still a right-to-left line; an unclosed
+    # right-to-left override in a name reverses that name only, never the rest of the tab's title.
+    title = "Apple מודיעה על iPhone 17 ב-2025"
+    authors = [{"slug": "mallory", "name": "\u202eMallory"}]
+    await system.publish(published("rtl", title=title, language="he", text="טקסט " * 50, authors=authors))
+    await system.caught_up()
+    page = await _page(browser, system, PHONE)
+    await page.goto("/articles/rtl")
+    heading = page.locator("h1")
+    assert await heading.get_attribute("dir") == "rtl" and await heading.get_attribute("lang") == "he"
+    assert await heading.evaluate("h => getComputedStyle(h).direction") == "rtl"
+    assert await page.title() == f"\u2068{title}\u2069 · News Feed"
+    await page.goto("/author/mallory")
+    assert await page.title() == "\u2068\u202eMallory\u2069 · News Feed"
+    await page.context.close()
+
+
 async def test_show_more_appends_the_next_page_without_repeats(browser: Browser, system: System) -> None:
     for n in range(45):
         await system.publish(published(f"n{n:02d}", minutes=n, title=f"Bulletin number {n}"))

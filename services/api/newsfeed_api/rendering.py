@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-__all__ = ["ASSETS", "exact", "render", "render_cards", "when"]
+__all__ = ["ASSETS", "direction", "exact", "isolated", "render", "render_cards", "when"]
 
 
 def _parse(iso: str) -> datetime | None:
@@ -35,6 +35,23 @@ def when(iso: str) -> str:
     return f"{moment.day} {moment:%b %Y}" if moment else iso
 
 
+_RIGHT_TO_LEFT = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "syr", "ug", "ur", "yi"})
+
+
+def direction(language: str | None) -> str:
+    """`rtl` for an article in a right-to-left language, else `auto` (the first strong letter
+    decides): a Hebrew headline that opens with "Apple" is still laid out right to left."""
+    primary = (language or "").partition("-")[0].lower()
+    return "rtl" if primary in _RIGHT_TO_LEFT else "auto"
+
+
+def isolated(text: str) -> str:
+    """`text` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, for places no `dir`
+    attribute reaches (a `<title>`): an unclosed right-to-left override in a headline or a name
+    then reverses that text only, not the site's name after it."""
+    return f"\u2068{text}\u2069"
+
+
 _templates = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=select_autoescape(["html"]),
@@ -43,6 +60,8 @@ _templates = Environment(
 )
 _templates.filters["exact"] = exact
 _templates.filters["when"] = when
+_templates.filters["direction"] = direction
+_templates.filters["isolated"] = isolated
 
 ASSETS = hashlib.blake2b(
     b"".join(path.read_bytes() for path in sorted(Path(__file__).with_name("static").glob("*.*"))), digest_size=6
