@@ -300,6 +300,36 @@ async def test_a_page_refused_its_live_stream_opens_it_again(browser: Browser, s
     await page.context.close()
 
 
+async def test_a_tab_in_the_background_lets_its_stream_go_and_catches_up_in_front(
+    browser: Browser, system: System
+) -> None:
+    # Each open stream holds one of the six connections a browser keeps to a site (HTTP/1.1).
+    await _publish_samples(system)
+    page = await _page(browser, system, PHONE)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/v1/feed/events" in request.url else None)
+    await page.goto("/")
+    await page.wait_for_load_state("networkidle")
+    assert len(asked) == 1
+    visibility = """state => {
+        Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+        document.dispatchEvent(new Event("visibilitychange"));
+    }"""
+    await page.evaluate(visibility, "hidden")
+    await system.publish(published("while-away", minutes=60 * 24 * 500, title="Published while away"))
+    await system.caught_up()
+    button = page.locator(".live-button")
+    assert await button.is_hidden()  # no stream: nothing arrived
+    await page.evaluate(visibility, "visible")
+    await button.wait_for(state="visible", timeout=10_000)
+    assert await button.inner_text() == "1 new article"
+    assert len(asked) == 2  # one stream again
+    await button.click()
+    first = page.locator("ol.feed li.card").first
+    await eventually(lambda: first.get_attribute("data-id"), until=lambda got: got == "while-away")
+    await page.context.close()
+
+
 async def _length(items: list[str]) -> int:
     return len(items)
 

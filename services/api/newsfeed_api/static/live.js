@@ -110,23 +110,53 @@
       button.hidden = pending.length === 0;
     }
 
-    var lastId = null, delay = 2000;
+    var lastId = null, delay = 2000, source = null, retry = null;
     // The browser reconnects by itself when a stream ends; when the server refuses it (503 while
     // Redis is away) the browser gives up, so the page opens a stream again, from the last change
     // it saw, waiting longer each time (up to a minute).
     function open() {
+      clearTimeout(retry);
       var url = new URL(bar.getAttribute("data-live"), location.href);
       if (lastId) url.searchParams.set("last_event_id", lastId);
-      var source = new EventSource(url.toString());
-      source.addEventListener("open", function () { delay = 2000; });
-      source.addEventListener("error", function () {
-        if (source.readyState !== EventSource.CLOSED) return;
-        setTimeout(open, delay);
+      var opened = source = new EventSource(url.toString());
+      opened.addEventListener("open", function () { delay = 2000; });
+      opened.addEventListener("error", function () {
+        if (opened.readyState !== EventSource.CLOSED || opened !== source) return;
+        retry = setTimeout(open, delay);
         delay = Math.min(delay * 2, 60000);
       });
-      source.addEventListener("feed.changed", changed);
-      source.addEventListener("feed.reload", reload);
+      opened.addEventListener("feed.changed", changed);
+      opened.addEventListener("feed.reload", reload);
     }
+
+    // A browser keeps six connections to a site over HTTP/1.1, and each open stream holds one:
+    // a tab in the background closes its stream, so a reader's seventh tab still loads. Back in
+    // front, it opens it again from the last change it saw; one that saw none yet compares its
+    // first cards with the feed's, so nothing published meanwhile goes unannounced.
+    function hidden() {
+      clearTimeout(retry);
+      if (source) source.close();
+      source = null;
+    }
+
+    function shown() {
+      if (source) return;
+      open();
+      if (lastId) return;
+      var first = feed.querySelector("li.card");
+      freshCards(bar, 20).then(function (cards) {
+        for (var i = 0; i < cards.length; i++) {
+          var id = cards[i].getAttribute("data-id");
+          if (first && id === first.getAttribute("data-id")) break;
+          if (!byId(feed, id) && pending.indexOf(id) < 0) pending.push(id);
+        }
+        announce();
+      }).catch(function () {});
+    }
+
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") hidden(); else shown();
+    });
 
     function changed(message) {
       var change;
@@ -175,7 +205,7 @@
       button.hidden = false;
     }
 
-    open();
+    if (document.visibilityState !== "hidden") open();
     button.addEventListener("click", function () {
       if (stale) { location.reload(); return; }
       var here = new URL(location.href);
