@@ -289,6 +289,8 @@ async def test_the_feeds_parse_and_follow_the_feed_order(system: System) -> None
     assert all(item["image"].endswith(".svg") and item["content_html"] for item in json_feed["items"])
     tagged = feedparser.parse((await system.http.get("/rss.xml?tag=economy")).content)
     assert [entry.link for entry in tagged.entries] == ["https://news.example.com/ecb-holds-rates-inflation-eases/"]
+    assert tagged.feed.title == "News Feed: Economy"  # the tag's name, as its page says it, not its slug
+    assert (await system.http.get("/feed.json?author=nobody")).json()["title"] == "News Feed: nobody"
     page = await system.http.get("/")
     for media_type in ("application/rss+xml", "application/atom+xml", "application/feed+json"):
         assert f'rel="alternate" type="{media_type}"' in page.text

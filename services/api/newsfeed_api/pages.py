@@ -140,11 +140,7 @@ class Pages:
 
     async def _name_in(self, feed: str, kind: str, slug: str) -> str:
         """The tag's or author's name, as the newest card of its feed spells it."""
-        for item in (await self.reader.feed_page(feed, limit=1)).items:
-            for named in item.get(kind) or []:
-                if named["slug"] == slug:
-                    return str(named.get("name") or slug)
-        return slug
+        return _named(slug, kind, (await self.reader.feed_page(feed, limit=1)).items)
 
     async def _feed_page(
         self, request: Request, feed: str, shape: tuple[object, ...], limit: int, cursor: str | None
@@ -248,7 +244,8 @@ class Pages:
         documents = [servable(d) for d in await self.reader.documents(page.ids) if d is not None]
         filters = {k: v for k, v in (("tag", tag), ("author", author)) if v}
         path = f"/tag/{tag}" if tag else (f"/author/{author}" if author else "/")
-        title = self.settings.site_name + (f": {tag or author}" if filters else "")
+        named = _named(tag, "tags", documents) if tag else (_named(author, "authors", documents) if author else None)
+        title = self.settings.site_name + (f": {named}" if named else "")
         self_url = f"{base}/{name}" + ("?" + urlencode(filters) if filters else "")
         site = feeds.FeedSite(self.settings.site_name, base, self.settings.site_language, title, path, self_url)
         body = write(site, documents)
@@ -265,3 +262,13 @@ def _lower_case(request: Request, base: str, slug: str) -> RedirectResponse:
     """A permanent redirect to the page of the lower-case slug, the query kept."""
     query = f"?{request.url.query}" if request.url.query else ""
     return RedirectResponse(f"{base}{quote(slug.lower())}{query}", 301)
+
+
+def _named(slug: str, kind: str, articles: list[dict[str, Any]]) -> str:
+    """A tag's or author's name (`kind`: "tags" or "authors"), as the newest of `articles` that
+    carries it spells it; the slug when none does."""
+    for article in articles:
+        for named in article.get(kind) or []:
+            if isinstance(named, dict) and named.get("slug") == slug:
+                return str(named.get("name") or slug)
+    return slug
