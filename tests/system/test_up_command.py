@@ -30,14 +30,7 @@ async def test_up_serves_the_sample_feed_and_stops_cleanly_on_ctrl_c(tmp_path: P
     )
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
-
-            async def ready() -> bool:
-                try:
-                    return (await http.get("/readyz")).status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            await eventually(ready, timeout=30)
+            await eventually(lambda: _ready(http), timeout=30)
             response = await http.post(
                 "/v1/events/batch", content=SAMPLE.read_bytes(), headers={"content-type": "application/x-ndjson"}
             )
@@ -163,14 +156,7 @@ async def test_up_on_an_ipv6_address_tells_import_where_it_listens(tmp_path: Pat
     )
     try:
         async with httpx.AsyncClient(base_url=f"http://[::1]:{port}", timeout=5) as http:
-
-            async def ready() -> bool:
-                try:
-                    return (await http.get("/readyz")).status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            await eventually(ready, timeout=30)
+            await eventually(lambda: _ready(http), timeout=30)
             imported = subprocess.run(
                 [*command, "import", str(articles)],
                 check=False,
