@@ -9,7 +9,6 @@ only what a reader can be shown (`text.readable`).
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -78,13 +77,19 @@ def as_utc_when_naive(moment: datetime) -> datetime:
     return moment
 
 
-_A_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?")
+def _is_a_number(text: str) -> bool:
+    """Text any number reader takes ("1733000000", "1.733e12", ".5", "-1e9"): pydantic would too."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _written_out(value: Any) -> Any:
     """A time is text: a bare number would be read as seconds or milliseconds after 1970 as
     pydantic guesses, so a CMS sending epoch seconds for an old date would see another date."""
-    if isinstance(value, int | float) or (isinstance(value, str) and _A_NUMBER.fullmatch(value.strip())):
+    if isinstance(value, int | float) or (isinstance(value, str) and _is_a_number(value)):
         raise PydanticCustomError(
             "datetime_type", "must be an RFC 3339 date-time such as 2026-12-01T09:00:00Z, not a number", {}
         )

@@ -32,16 +32,30 @@ _ASCII_BREAKS = bytes.maketrans(b"\x0b\x0c", b"\n\n")
 _ASCII_UNSHOWABLE = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
 
 
-_BLANK_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Zs", "Zl", "Zp", "Cc"})
+_BLANK_CATEGORIES = frozenset({"Cf", "Mn", "Zs", "Zl", "Zp", "Cc"})
 """Format characters, combining marks with nothing to sit on, spaces and separators, controls."""
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 """Letters and symbols that draw nothing: the Hangul fillers and the blank Braille pattern."""
+_DRAWN = frozenset("\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd")
+"""Format characters that do draw: the prepended concatenation marks (the Arabic end of ayah,
+number signs)."""
+
+
+def _ignored(c: str) -> bool:
+    """Unassigned code points a renderer must draw as nothing (Default_Ignorable_Code_Point), and
+    the noncharacters of the other planes."""
+    point = ord(c)
+    return point == 0x2065 or 0xFFF0 <= point <= 0xFFF8 or 0xE0000 <= point <= 0xE0FFF or point & 0xFFFE == 0xFFFE
 
 
 def shows_anything(value: str) -> bool:
     """Whether `value` draws at least one glyph: not only spaces, zero-width and direction marks,
     soft hyphens, joiners, tag characters, variation selectors, lone combining marks or fillers."""
-    return any(c not in _BLANK_LETTERS and unicodedata.category(c) not in _BLANK_CATEGORIES for c in value)
+    return any(
+        c in _DRAWN
+        or (c not in _BLANK_LETTERS and unicodedata.category(c) not in _BLANK_CATEGORIES and not _ignored(c))
+        for c in value
+    )
 
 
 def readable(value: str, *, one_line: bool) -> str:

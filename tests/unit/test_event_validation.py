@@ -46,7 +46,9 @@ def test_a_boolean_is_no_revision(revision: bool) -> None:
     assert ("article.published", "data", "revision") in [loc for loc, _ in _errors(raw)]
 
 
-@pytest.mark.parametrize("sent", [-62135596800, 12, 1733000000.5, "1733000000", " 2026 ", "-12.5"])
+@pytest.mark.parametrize(
+    "sent", [-62135596800, 12, 1733000000.5, "1733000000", " 2026 ", "-12.5", "1.733e12", ".5", "-1.0e9", "17.33E8"]
+)
 @pytest.mark.parametrize("field", ["published_at", "updated_at", "time"])
 def test_a_time_given_as_a_number_is_refused_not_guessed(sent: object, field: str) -> None:
     raw = published("a")

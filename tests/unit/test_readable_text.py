@@ -80,6 +80,8 @@ BLANK = [
     "\u3164",  # the Hangul filler
     "\u0301\u0301",  # combining marks on nothing
     "\u3000\u00a0",  # ideographic and no-break spaces
+    "\u2065\ufff0\U000e0000\U000e01f0",  # unassigned, and ignored by every renderer
+    "\U0001fffe",  # a noncharacter of another plane
 ]
 
 
@@ -101,7 +103,20 @@ def test_a_name_or_excerpt_that_draws_nothing_is_none(blank: str) -> None:
     assert (article.excerpt, article.tags[0].name, article.authors[0].name) == (None, None, None)
 
 
-@pytest.mark.parametrize("title", ["a\u200b", "\u0915\u094d\u200d", "\U0001f1fa\U0001f1f8", "\u05d0\u200f", "e\u0301"])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "a\u200b",
+        "\u0915\u094d\u200d",
+        "\U0001f1fa\U0001f1f8",
+        "\u05d0\u200f",
+        "e\u0301",
+        "\u06dd",  # the Arabic end of ayah: a format character that draws
+        "\u0600",
+        "\U000110bd",
+        "\u20dd",  # an enclosing circle
+    ],
+)
 def test_a_title_with_something_to_draw_is_kept(title: str) -> None:
     raw = published("a")
     raw["data"]["title"] = title
