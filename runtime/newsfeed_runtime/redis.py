@@ -79,12 +79,26 @@ _REFUSING = ("OOM ", "MISCONF ", "READONLY ", "LOADING ", "NOREPLICAS ", "CLUSTE
 _MOVING = ("non local key", "TTL exhausted", "UNBLOCKED")
 
 
-_CREDENTIALS = re.compile(r"(://[^:@/,]*):[^@]*@")
+_PASSWORD_OPTION = re.compile(r"(?i)([?&]password=)[^&#]*")
 
 
 def redacted(url: str) -> str:
-    """`url` (one address or a list of seeds) with every password shown as `***`, for logs and messages."""
-    return _CREDENTIALS.sub(r"\1:***@", url)
+    """`url` (one address or a list of seeds) with every password shown as `***`, for logs and
+    messages: in each seed's user information (up to its last `@`, as clients read it) and in a
+    `password=` option."""
+    return ",".join(map(_redacted_seed, seed_urls(url)))
+
+
+def _redacted_seed(seed: str) -> str:
+    scheme, separator, rest = seed.partition("://")
+    if not separator:
+        scheme, rest = "", seed
+    end = min((i for i in map(rest.find, "/?#") if i >= 0), default=len(rest))
+    netloc, tail = rest[:end], rest[end:]
+    user_info, at, host = netloc.rpartition("@")
+    if at and ":" in user_info:
+        netloc = f"{user_info.partition(':')[0]}:***@{host}"
+    return scheme + separator + netloc + _PASSWORD_OPTION.sub(r"\1***", tail)
 
 
 def is_outage(exc: BaseException) -> bool:

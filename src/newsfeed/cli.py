@@ -77,6 +77,7 @@ def up(
     data_dir: Annotated[Path, typer.Option(help="Where the embedded Redis keeps its data.")] = DEFAULT_DATA_DIR,
 ) -> None:
     """The whole system in one process, on an embedded Redis when REDIS_URL is unset (development mode)."""
+    from newsfeed_api.settings import ApiSettings
     from newsfeed_indexer.settings import IndexerSettings
     from newsfeed_publisher.settings import PublisherSettings
 
@@ -102,6 +103,7 @@ def up(
         secrets = _given(publisher_token=publisher_token, webhook_secret=webhook_secret, ghost_secret=ghost_secret)
         publisher_settings = settings_or_exit(PublisherSettings, **common, **secrets, dev=True)
         indexer_settings = settings_or_exit(IndexerSettings, **common)
+        api_settings = settings_or_exit(ApiSettings, **common)
         base = f"http://{f'[{host}]' if ':' in host else host}:{port}"  # an IPv6 address goes in brackets
         workspace.record(redis_url, indexer_settings.prefix, base)
         if not publisher_settings.has_credentials():
@@ -111,7 +113,7 @@ def up(
             )
         console.print(f"CMS events:  POST {base}/v1/events   (batch: {base}/v1/events/batch)")
         console.print(f"News Feed:   {base}/   JSON: {base}/v1/feed   stats: {base}/v1/stats")
-        _serve(build_all_in_one_app(publisher_settings, indexer_settings), host, port)
+        _serve(build_all_in_one_app(publisher_settings, indexer_settings, api_settings), host, port)
     finally:
         if embedded is not None:
             embedded.stop()

@@ -199,6 +199,15 @@ def test_no_command_says_the_redis_password(tmp_path: Path) -> None:
         ("api", "NEWSFEED_SITE_URL", "javascript:alert(1)", "NEWSFEED_SITE_URL: the site's public address"),
         ("api", "NEWSFEED_SITE_LANGUAGE", "<b>", "NEWSFEED_SITE_LANGUAGE: String should match"),
         ("indexer", "NEWSFEED_CONSUMER", "", "NEWSFEED_CONSUMER: String should have at least 1 character"),
+        ("api", "NEWSFEED_SITE_URL", "https://news.example.com:99999", "NEWSFEED_SITE_URL: the site's public address"),
+        (
+            "api",
+            "NEWSFEED_SITE_URL",
+            "https://user:pw@news.example.com",
+            "NEWSFEED_SITE_URL: the site's public address",
+        ),
+        ("up", "NEWSFEED_SITE_URL", "ftp://x", "NEWSFEED_SITE_URL: the site's public address"),
+        ("up", "REDIS_READ_URL", "http://x", "REDIS_READ_URL: Redis URL must specify one of the following schemes"),
     ],
 )
 def test_a_wrong_setting_is_one_line_naming_its_variable(
@@ -209,3 +218,10 @@ def test_a_wrong_setting_is_one_line_naming_its_variable(
     lines = (done.stdout + done.stderr).splitlines()
     assert any(said in line for line in lines), lines  # on one line, however narrow the terminal
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_an_empty_read_replica_setting_means_none() -> None:
+    from newsfeed_api.settings import ApiSettings
+
+    assert ApiSettings(redis_read_url="", redis_url="redis://127.0.0.1:7401/0").redis_read_url is None
+    assert ApiSettings(redis_read_url="  ").redis_read_url is None

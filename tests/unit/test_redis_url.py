@@ -58,6 +58,10 @@ def test_a_url_no_client_can_use_is_refused_with_a_reason(given: str, said: str)
         ("redis://u:se,cret@a:1,redis://u:other@b:2", "redis://u:***@a:1,redis://u:***@b:2"),
         ("rediss://a:1,b:2", "rediss://a:1,b:2"),
         ("unix:///run/redis.sock", "unix:///run/redis.sock"),
+        ("redis://u:p@ss@h:1", "redis://u:***@h:1"),  # the password is up to the last @
+        ("redis://h:1/0?password=sekrit&db=0", "redis://h:1/0?password=***&db=0"),
+        ("redis://u:a@h:1,v:p2@h2:7001", "redis://u:***@h:1,v:***@h2:7001"),
+        ("unix:///run/redis.sock?password=sekrit", "unix:///run/redis.sock?password=***"),
     ],
 )
 def test_a_url_in_a_message_shows_no_password(url: str, shown: str) -> None:

@@ -33,7 +33,7 @@ class ApiSettings(RedisSettings):
     @field_validator("redis_read_url")
     @classmethod
     def _readable_read_url(cls, url: str | None) -> str | None:
-        return None if url is None else readable_redis_url(url)
+        return None if url is None or not url.strip() else readable_redis_url(url)  # empty: no replica
 
     @field_validator("site_url")
     @classmethod
@@ -42,7 +42,22 @@ class ApiSettings(RedisSettings):
         feeds starts with it, so a typo is one line at start, not broken links in every reader."""
         if url is None or not url.strip():
             return None
-        parts = urlsplit(url.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-            raise ValueError("the site's public address, such as https://news.example.com (http or https, no query)")
-        return url.strip().rstrip("/")
+        url = url.strip()
+        parts = urlsplit(url)
+        try:
+            parts.port  # noqa: B018  # a port out of range raises
+        except ValueError:
+            parts = parts._replace(scheme="")
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or "@" in parts.netloc
+            or any(c.isspace() or not c.isprintable() for c in url)
+        ):
+            raise ValueError(
+                "the site's public address, such as https://news.example.com (http or https, a host, "
+                "no credentials, no spaces, no query)"
+            )
+        return url.rstrip("/")
