@@ -9,7 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-__all__ = ["ASSETS", "direction", "exact", "isolated", "render", "render_cards", "when"]
+__all__ = ["ASSETS", "direction", "exact", "isolated", "render", "render_cards", "right_to_left", "when"]
 
 
 def _parse(iso: str) -> datetime | None:
@@ -35,21 +35,36 @@ def when(iso: str) -> str:
     return f"{moment.day} {moment:%b %Y}" if moment else iso
 
 
-_RIGHT_TO_LEFT = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "syr", "ug", "ur", "yi"})
+_RIGHT_TO_LEFT = frozenset(
+    {"ar", "arc", "azb", "bal", "bqi", "ckb", "dv", "fa", "glk", "he", "iw", "khw", "lrc", "mzn", "nqo", "pnb",
+     "prs", "ps", "sd", "sdh", "syr", "ug", "ur", "yi"}
+)  # fmt: skip
+"""Languages written right to left (their primary subtag), when no script subtag says otherwise."""
+_RIGHT_TO_LEFT_SCRIPTS = frozenset({"adlm", "arab", "hebr", "mand", "nkoo", "rohg", "samr", "syrc", "thaa"})
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+"""Embeddings, overrides and isolates (and their ends): left out where text is isolated."""
+
+
+def right_to_left(language: str | None) -> bool:
+    """Whether text in `language` (BCP 47) runs right to left: its script subtag decides
+    (`az-Arab`, `ks-Deva`), else its primary language (`ar`, `he`, `fa`, `pnb`...)."""
+    primary, *subtags = (language or "").lower().split("-")
+    script = next((tag for tag in subtags if len(tag) == 4 and tag.isalpha()), None)
+    return script in _RIGHT_TO_LEFT_SCRIPTS if script else primary in _RIGHT_TO_LEFT
 
 
 def direction(language: str | None) -> str:
     """`rtl` for an article in a right-to-left language, else `auto` (the first strong letter
     decides): a Hebrew headline that opens with "Apple" is still laid out right to left."""
-    primary = (language or "").partition("-")[0].lower()
-    return "rtl" if primary in _RIGHT_TO_LEFT else "auto"
+    return "rtl" if right_to_left(language) else "auto"
 
 
 def isolated(text: str) -> str:
     """`text` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, for places no `dir`
-    attribute reaches (a `<title>`): an unclosed right-to-left override in a headline or a name
-    then reverses that text only, not the site's name after it."""
-    return f"\u2068{text}\u2069"
+    attribute reaches (a `<title>`), without direction controls of its own (a PDI inside would
+    end the isolate early): an unclosed right-to-left override in a headline or a name cannot
+    reverse the site's name after it."""
+    return f"\u2068{text.translate(_BIDI_CONTROLS)}\u2069"
 
 
 _templates = Environment(
@@ -62,6 +77,7 @@ _templates.filters["exact"] = exact
 _templates.filters["when"] = when
 _templates.filters["direction"] = direction
 _templates.filters["isolated"] = isolated
+_templates.tests["right_to_left"] = right_to_left
 
 ASSETS = hashlib.blake2b(
     b"".join(path.read_bytes() for path in sorted(Path(__file__).with_name("static").glob("*.*"))), digest_size=6
