@@ -114,35 +114,30 @@
     // The browser reconnects by itself when a stream ends; when the server refuses it (503 while
     // Redis is away) the browser gives up, so the page opens a stream again, from the last change
     // it saw, waiting longer each time (up to a minute).
-    function open() {
+    function open(again) {
       clearTimeout(retry);
       var url = new URL(bar.getAttribute("data-live"), location.href);
       if (lastId) url.searchParams.set("last_event_id", lastId);
       var opened = source = new EventSource(url.toString());
-      opened.addEventListener("open", function () { delay = 2000; });
+      opened.addEventListener("open", function () {
+        delay = 2000;
+        if (again) catchUp(); // once the stream carries what comes next, fetch what came before
+      });
       opened.addEventListener("error", function () {
         if (opened.readyState !== EventSource.CLOSED || opened !== source) return;
-        retry = setTimeout(open, delay);
+        retry = setTimeout(function () { open(true); }, delay);
         delay = Math.min(delay * 2, 60000);
       });
       opened.addEventListener("feed.changed", changed);
       opened.addEventListener("feed.reload", reload);
     }
 
-    // A browser keeps six connections to a site over HTTP/1.1, and each open stream holds one:
-    // a tab in the background closes its stream, so a reader's seventh tab still loads. Back in
-    // front, it opens it again from the last change it saw; one that saw none yet compares its
-    // first cards with the feed's, so nothing published meanwhile goes unannounced.
-    function hidden() {
-      clearTimeout(retry);
-      if (source) source.close();
-      source = null;
-    }
-
-    function shown() {
-      if (source) return;
-      open();
-      if (lastId) return;
+    // A stream opened anew from the last change the page saw replays what it missed. A page that
+    // saw none yet (its position came in an `id:` line, which reaches no script) compares its
+    // first cards with the feed's instead, so nothing published meanwhile goes unannounced. A
+    // later page ("Show more" without script) shows older cards: its new ones are on the first.
+    function catchUp() {
+      if (lastId || new URL(location.href).searchParams.has("cursor")) return;
       var first = feed.querySelector("li.card");
       freshCards(bar, 20).then(function (cards) {
         for (var i = 0; i < cards.length; i++) {
@@ -152,6 +147,19 @@
         }
         announce();
       }).catch(function () {});
+    }
+
+    // A browser keeps six connections to a site over HTTP/1.1, and each open stream holds one:
+    // a tab in the background closes its stream, so a reader's seventh tab still loads; back in
+    // front, it opens it again and catches up.
+    function hidden() {
+      clearTimeout(retry);
+      if (source) source.close();
+      source = null;
+    }
+
+    function shown() {
+      if (!source) open(true);
     }
 
     document.addEventListener("visibilitychange", function () {
