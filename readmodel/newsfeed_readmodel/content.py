@@ -129,8 +129,9 @@ _caption = nh3.Cleaner(
 
 _TAG = re.compile(r"<[^>]*>")
 _EMBED_LINK_TEXT = "View the embedded media on "
-_EMBED_LINK = re.compile(r"<p><a [^>]*>" + _EMBED_LINK_TEXT + r"[^<]*</a></p>")
-"""The link `_embeds_as_links` puts in a frame's place, as the sanitiser writes it out."""
+_EMBED_LINK = re.compile(r"<a [^>]*>" + _EMBED_LINK_TEXT + r"[^<]*</a>")
+"""The link `_embeds_as_links` puts in a frame's place, as the sanitiser writes it out (its
+paragraph may be moved: a frame inside `<em>` leaves the link inside it)."""
 _IMAGE = re.compile(r"<img\b")
 
 

@@ -118,3 +118,17 @@ def test_a_body_keeps_only_its_own_classes() -> None:
         '<figure class="kg-card kg-image-card"><img src="/a.jpg"></figure>'
         '<pre><code class="language-python">x = 1</code></pre><p class="wp-block-paragraph">wp</p>'
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<iframe src="https://www.youtube.com/embed/x"></iframe><p>Real words here.</p>',
+        '<p><em><iframe src="https://www.youtube.com/embed/x"></iframe></em> Real words here.</p>',
+        '<p><strong><iframe src="https://www.youtube.com/embed/x"></iframe>Real</strong> words here.</p>',
+    ],
+)
+def test_the_link_left_for_a_frame_is_not_read_as_words(body: str) -> None:
+    content = prepare(body, None)
+    assert "View the embedded media" in (content.html or "")  # the reader keeps the link
+    assert content.text == "Real words here." and content.words == 3
