@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -77,6 +78,8 @@ def _run(redis_url: str | None, prefix: str | None, work: Callable[[Any, Any, An
     from newsfeed_runtime.redis import connect, is_outage, redacted
 
     settings = _settings(redis_url, prefix)
+    # Whether REDIS_URL is a cluster is asked first; when that fails, the line below says why once.
+    logging.getLogger("newsfeed.redis").setLevel(logging.ERROR)
 
     async def main() -> T:
         redis = connect(settings.redis_url, cluster=settings.cluster())

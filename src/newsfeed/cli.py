@@ -177,11 +177,7 @@ def indexer(
     settings = settings_or_exit(
         IndexerSettings, **_given(redis_url=redis_url, prefix=prefix, consumer=consumer, sites=sites)
     )
-    try:
-        served = settings.site_prefixes()
-    except ValueError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from None
+    served = settings.site_prefixes()
     console.print(f"indexer consumer {settings.consumer} (pid {os.getpid()}) of {', '.join(served)}")
     _serve(build_app(settings), host, port)
 

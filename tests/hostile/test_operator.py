@@ -189,6 +189,7 @@ def test_no_command_says_the_redis_password(tmp_path: Path) -> None:
     assert said.returncode == 2, said.stdout + said.stderr
     assert "127.0.0.1" in said.stdout + said.stderr
     assert "Sup3rSecret" not in said.stdout + said.stderr
+    assert len((said.stdout + said.stderr).splitlines()) == 1, said.stderr  # one line, as the contract says
 
 
 @pytest.mark.parametrize(
@@ -207,6 +208,7 @@ def test_no_command_says_the_redis_password(tmp_path: Path) -> None:
             "NEWSFEED_SITE_URL: the site's public address",
         ),
         ("up", "NEWSFEED_SITE_URL", "ftp://x", "NEWSFEED_SITE_URL: the site's public address"),
+        ("indexer", "NEWSFEED_SITES", "a,b c", "NEWSFEED_SITES: not a prefix: 'b c'"),
         ("up", "REDIS_READ_URL", "http://x", "REDIS_READ_URL: Redis URL must specify one of the following schemes"),
     ],
 )

@@ -8,7 +8,7 @@ import socket
 from dataclasses import replace
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from newsfeed_readmodel.announcements import CHANGES_MAXLEN
 from newsfeed_readmodel.related.features import FeatureSettings
@@ -78,13 +78,17 @@ class IndexerSettings(RedisSettings):
         description="Comma-separated prefixes of several sites served by this one process (default: `prefix` only).",
     )
 
-    def site_prefixes(self) -> list[str]:
-        """The sites this process indexes: `sites` when given, else `prefix`."""
-        named = [p.strip() for p in self.sites.split(",") if p.strip()]
-        for prefix in named:
+    @field_validator("sites")
+    @classmethod
+    def _prefixes(cls, sites: str) -> str:
+        for prefix in _named(sites):
             if not re.match(PREFIX_PATTERN, prefix):
                 raise ValueError(f"not a prefix: {prefix!r} (letters, digits, '_', '.', '-'; at most 64)")
-        return list(dict.fromkeys(named)) or [self.prefix]
+        return sites
+
+    def site_prefixes(self) -> list[str]:
+        """The sites this process indexes: `sites` when given, else `prefix`."""
+        return list(dict.fromkeys(_named(self.sites))) or [self.prefix]
 
     def for_site(self, prefix: str) -> IndexerSettings:
         return self.model_copy(update={"prefix": prefix, "sites": ""})
@@ -99,3 +103,7 @@ class IndexerSettings(RedisSettings):
             scores = replace(scores, w_dense=0.0, w_lexical=1.0)
         language = self.default_language.split("-")[0].lower()
         return RelatedSettings(features=FeatureSettings(), scores=scores, default_language=language)
+
+
+def _named(sites: str) -> list[str]:
+    return [prefix.strip() for prefix in sites.split(",") if prefix.strip()]
