@@ -21,6 +21,7 @@ from newsfeed_runtime.redis import connect, site_answers
 from newsfeed_runtime.responses import JSON
 
 from .caching import CachePolicy
+from .compression import install_compression
 from .errors import install_read_error_handlers
 from .head import HeadAsGet
 from .live import FeedChangesHub
@@ -77,6 +78,7 @@ class ReadApi:
     def install(self, app: FastAPI) -> None:
         """Mount the routes, the static files and their error answers on `app`."""
         install_read_error_handlers(app, self.pages.error_page)
+        install_compression(app)
         app.add_middleware(HeadAsGet, endless=[LIVE_PATH])
         app.include_router(self.router)
         app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
