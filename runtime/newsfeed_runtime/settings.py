@@ -12,11 +12,13 @@ from redis.connection import parse_url
 
 from .redis import is_cluster, seed_url, seed_urls
 
-__all__ = ["DEFAULT_REDIS_URL", "PREFIX_PATTERN", "RedisSettings", "readable_redis_url"]
+__all__ = ["DEFAULT_REDIS_URL", "LANGUAGE_PATTERN", "PREFIX_PATTERN", "RedisSettings", "readable_redis_url"]
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PREFIX_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 """What a site's key and stream prefix may be."""
+LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+"""What a language setting may be: a BCP 47 tag with a two- or three-letter language (`en`, `pt-BR`)."""
 
 
 def readable_redis_url(url: str) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import Field, field_validator
 
-from newsfeed_runtime.settings import RedisSettings, readable_redis_url
+from newsfeed_runtime.settings import LANGUAGE_PATTERN, RedisSettings, readable_redis_url
 
 __all__ = ["ApiSettings"]
 
@@ -22,7 +22,7 @@ class ApiSettings(RedisSettings):
         default=None, description="The public base URL (feeds need absolute links); default: the request's."
     )
     site_language: str = Field(
-        default="en", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", description="The language of the pages and feeds."
+        default="en", pattern=LANGUAGE_PATTERN, description="The language of the pages and feeds."
     )
     cache_max_age_s: int = Field(default=30, ge=0, description="Cache-Control max-age of pages and JSON.")
     cache_s_maxage_s: int = Field(default=600, ge=0, description="How long a CDN may keep them (purged on change).")
@@ -44,13 +44,10 @@ class ApiSettings(RedisSettings):
             return None
         url = url.strip()
         parts = urlsplit(url)
-        try:
-            parts.port  # noqa: B018  # a port out of range raises
-        except ValueError:
-            parts = parts._replace(scheme="")
         if (
             parts.scheme not in ("http", "https")
             or not parts.hostname
+            or not _port_in_range(parts)
             or parts.query
             or parts.fragment
             or "@" in parts.netloc
@@ -61,3 +58,11 @@ class ApiSettings(RedisSettings):
                 "no credentials, no spaces, no query)"
             )
         return url.rstrip("/")
+
+
+def _port_in_range(parts: SplitResult) -> bool:
+    try:
+        parts.port  # noqa: B018  # reading it checks it: 99999 raises
+    except ValueError:
+        return False
+    return True

@@ -14,7 +14,7 @@ from newsfeed_readmodel.announcements import CHANGES_MAXLEN
 from newsfeed_readmodel.related.features import FeatureSettings
 from newsfeed_readmodel.related.scoring import ScoreSettings
 from newsfeed_readmodel.related.settings import RelatedSettings
-from newsfeed_runtime.settings import PREFIX_PATTERN, RedisSettings
+from newsfeed_runtime.settings import LANGUAGE_PATTERN, PREFIX_PATTERN, RedisSettings
 
 __all__ = ["IndexerSettings", "default_consumer_name"]
 
@@ -57,7 +57,7 @@ class IndexerSettings(RedisSettings):
     )
     default_language: str = Field(
         default="en",
-        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        pattern=LANGUAGE_PATTERN,
         description="The language of an article that does not say (articles are related within a language).",
     )
     trim_interval_s: float = Field(
